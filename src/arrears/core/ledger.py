@@ -14,9 +14,21 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from enum import StrEnum
+from typing import TypeVar
 
-from arrears.core.errors import InvalidAllocationError, InvalidDocumentError
+from arrears.core.errors import CurrencyMismatchError, InvalidAllocationError, InvalidDocumentError
 from arrears.core.money import Money, check_currency
+
+_Enum = TypeVar("_Enum", bound=StrEnum)
+
+
+def _enum(kind: type[_Enum], value: object, what: str) -> _Enum:
+    """`value` as a member of `kind`, accepting the member's string value."""
+    try:
+        return kind(str(value))
+    except ValueError:
+        allowed = ", ".join(member.value for member in kind)
+        raise InvalidDocumentError(f"{value!r} is not a {what}; use one of {allowed}") from None
 
 
 class DocumentKind(StrEnum):
@@ -107,8 +119,16 @@ class Debtor:
             raise InvalidDocumentError(
                 f"debtor {self.account_code}: payment terms of {self.payment_terms_days} days are negative"
             )
+        if self.credit_limit is not None and self.credit_limit.currency != self.currency:
+            raise CurrencyMismatchError(
+                f"debtor {self.account_code}: the credit limit is in {self.credit_limit.currency} "
+                f"but the account is in {self.currency}"
+            )
         if self.credit_limit is not None and self.credit_limit.is_negative:
             raise InvalidDocumentError(f"debtor {self.account_code}: the credit limit is negative")
+        # A list or set passed in would make the frozen value mutable (and unhashable).
+        object.__setattr__(self, "contacts", tuple(self.contacts))
+        object.__setattr__(self, "flags", frozenset(_enum(DebtorFlag, f, "flag") for f in self.flags))
 
     @property
     def do_not_contact(self) -> bool:
@@ -143,6 +163,10 @@ class Document:
     po_number: str | None = None
 
     def __post_init__(self) -> None:
+        # The store and importers hand over plain strings; "invoice" must not be taken for a
+        # credit note by the `is DocumentKind.INVOICE` tests below.
+        object.__setattr__(self, "kind", _enum(DocumentKind, self.kind, "document kind"))
+        object.__setattr__(self, "status", _enum(DocumentStatus, self.status, "document status"))
         label = f"{self.kind.value.replace('_', ' ')} {self.number}"
         if not self.number.strip():
             raise InvalidDocumentError("a document needs a number")
@@ -165,7 +189,9 @@ class Document:
                 f"{label}: open amount {self.open_amount.amount} must be between 0 and the amount {self.amount.amount}"
             )
         if not self.amount.is_whole_minor_units() or not self.open_amount.is_whole_minor_units():
-            raise InvalidDocumentError(f"{label}: amounts must be in whole minor units of {self.amount.currency}")
+            raise InvalidDocumentError(
+                f"{label}: amounts must be in whole minor units of {self.amount.currency}"
+            )
 
     @property
     def currency(self) -> str:
@@ -216,9 +242,16 @@ class Payment:
     def __post_init__(self) -> None:
         if not self.amount.is_positive:
             raise InvalidAllocationError(f"payment {self.reference}: amount must be positive")
+        if not self.amount.is_whole_minor_units():
+            raise InvalidAllocationError(
+                f"payment {self.reference}: {self.amount.amount} is not in whole minor units of "
+                f"{self.amount.currency}"
+            )
         if self.unallocated is not None:
             if self.unallocated.currency != self.amount.currency:
-                raise InvalidAllocationError(f"payment {self.reference}: unallocated cash in another currency")
+                raise InvalidAllocationError(
+                    f"payment {self.reference}: unallocated cash in another currency"
+                )
             if self.unallocated.is_negative or self.unallocated > self.amount:
                 raise InvalidAllocationError(
                     f"payment {self.reference}: unallocated {self.unallocated.amount} is outside 0..{self.amount.amount}"
@@ -267,24 +300,39 @@ def allocate_payment(
 
     Typical use is oldest due first (sort by due date before calling). A payment smaller than
     the invoices settles them partly; a larger one leaves the rest unallocated (over-payment).
-    Credit notes and documents in another currency are refused, not skipped silently.
+    The whole list is checked before any cash moves, and refused, not skipped silently, if it
+    holds a credit note, an invoice in another currency, of another creditor or (when the
+    payment is matched to a debtor) of another debtor, a written-off or settled-in-source
+    invoice, or the same invoice twice.
     """
     return _settle(
         payment.unallocated_amount,
         invoices,
         on or payment.received_on,
-        lambda document, amount, day: Allocation(payment.creditor, document, amount, day, payment=payment.reference),
+        f"payment {payment.reference}",
+        payment.creditor,
+        payment.debtor,
+        lambda document, amount, day: Allocation(
+            payment.creditor, document, amount, day, payment=payment.reference
+        ),
     )
 
 
 def apply_credit_note(credit_note: Document, invoices: Sequence[Document], *, on: date) -> AllocationResult:
-    """Apply a credit note's open amount to invoices, in the order given."""
+    """Apply a credit note's open amount to invoices, in the order given.
+
+    The invoices are checked as for `allocate_payment`; a credit note settles only its own
+    debtor's invoices. The updated credit note comes last in the result's documents.
+    """
     if credit_note.is_invoice:
         raise InvalidAllocationError(f"{credit_note.number} is an invoice, not a credit note")
     result = _settle(
         credit_note.open_amount,
         invoices,
         on,
+        f"credit note {credit_note.number}",
+        credit_note.creditor,
+        credit_note.debtor,
         lambda document, amount, day: Allocation(
             credit_note.creditor, document, amount, day, credit_note=credit_note.number
         ),
@@ -297,22 +345,57 @@ def apply_credit_note(credit_note: Document, invoices: Sequence[Document], *, on
 AllocationFactory = Callable[[str, Money, date], Allocation]
 
 
+_NOT_SETTLEABLE = (DocumentStatus.WRITTEN_OFF, DocumentStatus.SETTLED_IN_SOURCE)
+
+
+def _check_settleable(
+    source: str, available: Money, invoices: Sequence[Document], creditor: str, debtor: str | None
+) -> None:
+    """Refuse the whole list before anything moves, so that a bad document is reported
+    whether or not the money would have reached it."""
+    seen: set[str] = set()
+    for invoice in invoices:
+        if not invoice.is_invoice:
+            raise InvalidAllocationError(
+                f"{invoice.number} is a credit note; {source} can settle only invoices"
+            )
+        if invoice.currency != available.currency:
+            raise InvalidAllocationError(
+                f"invoice {invoice.number} is in {invoice.currency}, {source} is in {available.currency}"
+            )
+        if invoice.creditor != creditor:
+            raise InvalidAllocationError(
+                f"invoice {invoice.number} belongs to creditor {invoice.creditor}, {source} to {creditor}"
+            )
+        if debtor is not None and invoice.debtor != debtor:
+            raise InvalidAllocationError(
+                f"invoice {invoice.number} is on account {invoice.debtor}, {source} on account {debtor}"
+            )
+        if invoice.status in _NOT_SETTLEABLE:
+            # Settling it would bring a debt already taken off the balance back onto it.
+            raise InvalidAllocationError(
+                f"invoice {invoice.number} is {invoice.status.value.replace('_', ' ')}; reopen it first"
+            )
+        if invoice.number in seen:
+            # Both copies would start from the same open amount and over-settle the invoice.
+            raise InvalidAllocationError(f"invoice {invoice.number} is listed twice")
+        seen.add(invoice.number)
+
+
 def _settle(
     available: Money,
     invoices: Sequence[Document],
     on: date,
+    source: str,
+    creditor: str,
+    debtor: str | None,
     make: AllocationFactory,
 ) -> AllocationResult:
+    _check_settleable(source, available, invoices, creditor, debtor)
     allocations: list[Allocation] = []
     updated: list[Document] = []
     remaining = available
     for invoice in invoices:
-        if not invoice.is_invoice:
-            raise InvalidAllocationError(f"{invoice.number} is a credit note; cash settles invoices")
-        if invoice.currency != available.currency:
-            raise InvalidAllocationError(
-                f"invoice {invoice.number} is in {invoice.currency}, the cash is in {available.currency}"
-            )
         if remaining.is_zero:
             break
         if not invoice.open_amount.is_positive:

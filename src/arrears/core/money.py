@@ -10,16 +10,40 @@ Rules:
 - `split` and `allocate` divide an amount into parts that add up exactly.
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
-from functools import lru_cache
+from decimal import (
+    ROUND_DOWN,
+    ROUND_HALF_UP,
+    Context,
+    Decimal,
+    DivisionByZero,
+    Inexact,
+    InvalidOperation,
+    Overflow,
+)
+from functools import lru_cache, reduce
 
 from babel.numbers import format_currency, get_currency_precision, list_currencies
 
 from arrears.core.errors import CurrencyMismatchError, InvalidAmountError, UnknownCurrencyError
 
 Numeric = Decimal | int
+
+# Money does its arithmetic in its own contexts, not the thread's default one: the default
+# keeps 28 significant digits and rounds past them without a word, so a large amount plus a
+# small one would quietly lose the small one. `_EXACT` has room for any realistic amount and
+# raises instead of rounding; `_ROUNDING` is for the places that round on purpose (rounding to
+# minor units, dividing into parts).
+_PRECISION = 100
+_EXACT = Context(prec=_PRECISION, traps=[InvalidOperation, DivisionByZero, Overflow, Inexact])
+_ROUNDING = Context(prec=_PRECISION, traps=[InvalidOperation, DivisionByZero, Overflow])
+
+
+def _too_large(what: str) -> InvalidAmountError:
+    return InvalidAmountError(
+        f"{what} needs more than {_PRECISION} significant digits; money cannot hold it exactly"
+    )
 
 
 @lru_cache(maxsize=512)
@@ -67,6 +91,21 @@ def _as_decimal(value: object) -> Decimal:
     raise InvalidAmountError(f"{value!r} is not an amount")
 
 
+def _round_half_up(amount: Decimal, currency: str) -> Decimal:
+    try:
+        result = amount.quantize(_quantum(currency), rounding=ROUND_HALF_UP, context=_ROUNDING)
+    except InvalidOperation:
+        raise _too_large(f"{amount} {currency} rounded to minor units") from None
+    return result.copy_abs() if result.is_zero() else result
+
+
+def _exactly(operation: Callable[[Decimal, Decimal], Decimal], a: Decimal, b: Decimal) -> Decimal:
+    try:
+        return operation(a, b)
+    except (Inexact, InvalidOperation):
+        raise _too_large(f"{operation.__name__} of {a} and {b}") from None
+
+
 @dataclass(frozen=True, slots=True, order=False)
 class Money:
     """An exact amount of one currency.
@@ -99,7 +138,11 @@ class Money:
         """Money from integer minor units as the store keeps them (1234 GBP pence -> 12.34)."""
         if isinstance(minor, bool) or not isinstance(minor, int):
             raise InvalidAmountError(f"minor units must be an int, not {type(minor).__name__}")
-        return cls(Decimal(minor).scaleb(-minor_units(currency)), currency)
+        try:
+            amount = Decimal(minor).scaleb(-minor_units(currency), context=_EXACT)
+        except (Inexact, InvalidOperation):
+            raise _too_large(f"{minor} minor units of {currency}") from None
+        return cls(amount, currency)
 
     @classmethod
     def total(cls, amounts: Iterable["Money"], currency: str) -> "Money":
@@ -116,7 +159,10 @@ class Money:
 
         Call `rounded()` first when a computed amount may carry fractions of a minor unit.
         """
-        scaled = self.amount.scaleb(minor_units(self.currency))
+        try:
+            scaled = self.amount.scaleb(minor_units(self.currency), context=_EXACT)
+        except (Inexact, InvalidOperation):
+            raise _too_large(f"{self.amount} {self.currency} in minor units") from None
         if scaled != scaled.to_integral_value():
             raise InvalidAmountError(
                 f"{self.amount} {self.currency} has more than {minor_units(self.currency)} decimal places; "
@@ -125,11 +171,16 @@ class Money:
         return int(scaled)
 
     def rounded(self) -> "Money":
-        """Rounded half-up to the currency's minor units."""
-        return Money(self.amount.quantize(_quantum(self.currency), rounding=ROUND_HALF_UP), self.currency)
+        """Rounded half-up to the currency's minor units.
+
+        Half-up means half away from zero (Python's `ROUND_HALF_UP`), so rounding is symmetric:
+        -0.005 GBP rounds to -0.01 GBP, as a credit note mirrors the invoice it cancels. A
+        negative amount that rounds to nothing is plain zero, never "-£0.00".
+        """
+        return Money(_round_half_up(self.amount, self.currency), self.currency)
 
     def is_whole_minor_units(self) -> bool:
-        return self.amount == self.amount.quantize(_quantum(self.currency), rounding=ROUND_HALF_UP)
+        return self.amount == _round_half_up(self.amount, self.currency)
 
     # --- arithmetic -------------------------------------------------------------------
 
@@ -145,22 +196,22 @@ class Money:
 
     def __add__(self, other: "Money") -> "Money":
         other = self._same_currency(other, "add")
-        return Money(self.amount + other.amount, self.currency)
+        return Money(_exactly(_EXACT.add, self.amount, other.amount), self.currency)
 
     def __sub__(self, other: "Money") -> "Money":
         other = self._same_currency(other, "subtract")
-        return Money(self.amount - other.amount, self.currency)
+        return Money(_exactly(_EXACT.subtract, self.amount, other.amount), self.currency)
 
     def __neg__(self) -> "Money":
-        return Money(-self.amount, self.currency)
+        return Money(self.amount.copy_negate(), self.currency)
 
     def __abs__(self) -> "Money":
-        return Money(abs(self.amount), self.currency)
+        return Money(self.amount.copy_abs(), self.currency)
 
     def __mul__(self, factor: Numeric) -> "Money":
         if isinstance(factor, Money):
             raise TypeError("cannot multiply money by money")
-        return Money(self.amount * _as_decimal(factor), self.currency)
+        return Money(_exactly(_EXACT.multiply, self.amount, _as_decimal(factor)), self.currency)
 
     __rmul__ = __mul__
 
@@ -216,14 +267,20 @@ class Money:
         """Equal parts in minor units that add up exactly; the rounding remainder goes on the last.
 
         This is how an instalment plan divides a debt: 100.00 GBP in 3 is 33.33, 33.33, 33.34.
+        Every part but the last is the amount divided by `parts` and rounded toward zero; the
+        last takes what is left, so it exceeds the others by fewer than `parts` minor units
+        (100.00 GBP in 7 is six of 14.28 and a last of 14.32).
         """
-        if parts < 1:
-            raise InvalidAmountError(f"cannot split into {parts} parts")
+        if isinstance(parts, bool) or not isinstance(parts, int) or parts < 1:
+            raise InvalidAmountError(f"cannot split into {parts!r} parts; give a whole number of at least 1")
         whole = self.rounded()
         quantum = _quantum(self.currency)
-        share = (whole.amount / parts).quantize(quantum, rounding=ROUND_DOWN)
+        share = _ROUNDING.divide(whole.amount, Decimal(parts)).quantize(
+            quantum, rounding=ROUND_DOWN, context=_ROUNDING
+        )
         shares = [Money(share, self.currency) for _ in range(parts - 1)]
-        shares.append(Money(whole.amount - share * (parts - 1), self.currency))
+        last = _exactly(_EXACT.subtract, whole.amount, _exactly(_EXACT.multiply, share, Decimal(parts - 1)))
+        shares.append(Money(last, self.currency))
         return tuple(shares)
 
     def allocate(self, weights: Sequence[Numeric]) -> tuple["Money", ...]:
@@ -237,13 +294,15 @@ class Money:
         decimal_weights = [_as_decimal(w) for w in weights]
         if any(w < 0 for w in decimal_weights):
             raise InvalidAmountError("allocation weights must not be negative")
-        total_weight = sum(decimal_weights, Decimal(0))
+        total_weight = reduce(_ROUNDING.add, decimal_weights, Decimal(0))
         if total_weight == 0:
             raise InvalidAmountError("allocation weights must not all be zero")
         total_minor = self.rounded().to_minor_units()
         sign = -1 if total_minor < 0 else 1
         magnitude = abs(total_minor)
-        exact = [Decimal(magnitude) * w / total_weight for w in decimal_weights]
+        exact = [
+            _ROUNDING.divide(_ROUNDING.multiply(Decimal(magnitude), w), total_weight) for w in decimal_weights
+        ]
         floors = [int(e.to_integral_value(rounding=ROUND_DOWN)) for e in exact]
         left_over = magnitude - sum(floors)
         by_remainder = sorted(range(len(exact)), key=lambda i: (-(exact[i] - floors[i]), i))
