@@ -1,0 +1,1 @@
+"""Intake: files, accounting packages, mailboxes and bank statements coming into Arrears."""
