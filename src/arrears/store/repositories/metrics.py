@@ -2,12 +2,11 @@
 
 All figures are for one creditor in one currency, in exact money. Rules shared by them:
 - a document counts from its issue date; a credit note counts against the invoices;
-- "outstanding at a date" is rebuilt from the allocations dated on or before that date, so
-  it is what the ledger showed then, whatever has been paid since. It only sees what the
-  store records as allocations: an open amount changed by a re-import without allocations
-  counts as still outstanding at every earlier date;
-- written-off and settled-in-source documents are left out of the receivables (the store
-  does not know when they left the ledger) but stay in the credit sales (they were sales).
+- "outstanding at a date" counts back from today's open amounts, adding back what was
+  allocated after that date (the definition of `arrears.core.metrics.receivables_as_of`), so
+  a ledger imported without its payment history never shows as open what is settled today;
+- written-off and settled-in-source documents count only their allocations after the date
+  (the store does not know when they left the ledger) but stay in the credit sales.
 """
 
 from dataclasses import dataclass
@@ -18,8 +17,8 @@ from sqlalchemy.orm import aliased
 
 from arrears.core.money import Money, check_currency
 from arrears.store.repositories._common import Repository
-from arrears.store.repositories.ledger import OFF_LEDGER_STATUSES, bucket_index, summed
-from arrears.store.tables import AllocationRecord, DocumentRecord
+from arrears.store.repositories.ledger import bucket_index, summed
+from arrears.store.tables import OPEN_STATUSES, AllocationRecord, DocumentRecord
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,52 +73,53 @@ class MetricsQueries(Repository):
     def receivables(self, creditor: str, currency: str, at: date) -> Receivables:
         """Receivables outstanding at the end of `at`, and the part not yet due then.
 
-        outstanding = invoices issued on or before `at`, less what was allocated to them
-        (payments and credit notes) on or before `at`, less the credit notes issued on or before
-        `at` that had not been applied by then. Applying a credit note therefore leaves the
-        total unchanged; only cash allocated by `at` reduces it. Unallocated cash does not.
+        The definition of `arrears.core.metrics.receivables_as_of`, in one query: over the
+        documents issued on or before `at`, each invoice adds and each credit note subtracts
+            its open amount today (zero unless open or part-paid)
+            + the allocations to it (from it, for a credit note) dated after `at`.
+        With a complete allocation history that is "issued by then, less allocated by then";
+        counting back from today keeps it right for a ledger imported without its payment
+        history, and on the latest date it equals the ageing total. Applying a credit note
+        leaves the total unchanged; unallocated cash does not reduce it. A written-off or
+        settled-in-source document counts only its allocations after `at`.
 
-        not_yet_due = the same sum over the documents due after `at` (each document by its
-        own due date, credit notes included, as ageing buckets them).
+        not_yet_due = the same sum over the documents due on or after `at` (due that day is
+        not late yet: the ageing report's "current" bucket).
         """
         check_currency(currency)
         creditor_id = self._creditor_id(creditor)
-        applied = aliased(AllocationRecord)
-        to_invoices = (
-            select(applied.document_id.label("document_id"), func.sum(applied.amount_minor).label("amount"))
-            .where(applied.creditor_id == creditor_id, applied.allocated_on <= at)
-            .group_by(applied.document_id)
+        later = aliased(AllocationRecord)
+        settled_later = (
+            select(later.document_id.label("document_id"), func.sum(later.amount_minor).label("amount"))
+            .where(later.creditor_id == creditor_id, later.allocated_on > at)
+            .group_by(later.document_id)
             .subquery()
         )
-        from_notes = (
-            select(
-                applied.credit_note_id.label("document_id"), func.sum(applied.amount_minor).label("amount")
-            )
+        applied_later = (
+            select(later.credit_note_id.label("document_id"), func.sum(later.amount_minor).label("amount"))
             .where(
-                applied.creditor_id == creditor_id,
-                applied.credit_note_id.is_not(None),
-                applied.allocated_on <= at,
+                later.creditor_id == creditor_id, later.credit_note_id.is_not(None), later.allocated_on > at
             )
-            .group_by(applied.credit_note_id)
+            .group_by(later.credit_note_id)
             .subquery()
         )
-        open_then = DocumentRecord.amount_minor - case(
-            (DocumentRecord.kind == "invoice", func.coalesce(to_invoices.c.amount, 0)),
-            else_=func.coalesce(from_notes.c.amount, 0),
+        open_now = case((DocumentRecord.status.in_(OPEN_STATUSES), DocumentRecord.open_minor), else_=0)
+        open_then = open_now + case(
+            (DocumentRecord.kind == "invoice", func.coalesce(settled_later.c.amount, 0)),
+            else_=func.coalesce(applied_later.c.amount, 0),
         )
         query = (
             select(
                 summed(_signed(open_then)),
-                summed(case((DocumentRecord.due_date > at, _signed(open_then)), else_=0)),
+                summed(case((DocumentRecord.due_date >= at, _signed(open_then)), else_=0)),
             )
             .select_from(DocumentRecord)
-            .outerjoin(to_invoices, to_invoices.c.document_id == DocumentRecord.id)
-            .outerjoin(from_notes, from_notes.c.document_id == DocumentRecord.id)
+            .outerjoin(settled_later, settled_later.c.document_id == DocumentRecord.id)
+            .outerjoin(applied_later, applied_later.c.document_id == DocumentRecord.id)
             .where(
                 DocumentRecord.creditor_id == creditor_id,
                 DocumentRecord.currency == currency,
                 DocumentRecord.issue_date <= at,
-                DocumentRecord.status.not_in(OFF_LEDGER_STATUSES),
             )
         )
         outstanding, not_yet_due = self._session.execute(query).one()
