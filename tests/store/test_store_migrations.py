@@ -16,12 +16,25 @@ def test_upgrade_brings_an_empty_database_to_the_latest_revision(database_url: s
     assert current_revision(database_url) is None
     upgrade(database_url)
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
-    assert current_revision(database_url) == head == "0001"
+    assert head is not None
+    assert current_revision(database_url) == head
+
+
+def test_the_migrations_form_one_line_of_history() -> None:
+    """One head, no branches: every migration revises the one before it."""
+    script = ScriptDirectory.from_config(alembic_config())
+    assert len(script.get_heads()) == 1
+    revisions = list(script.walk_revisions())
+    assert revisions[-1].revision == "0001"
+    assert all(len(revision.nextrev) <= 1 for revision in revisions)
 
 
 def test_upgrade_twice_changes_nothing(engine: Engine, database_url: str) -> None:
+    head = current_revision(engine)
     upgrade(database_url)
-    assert current_revision(engine) == "0001"
+    assert (
+        current_revision(engine) == head == ScriptDirectory.from_config(alembic_config()).get_current_head()
+    )
 
 
 def test_migrated_schema_matches_the_models(engine: Engine) -> None:

@@ -225,3 +225,8 @@ class AllocationRecord(Base):
 
 
 metadata = Base.metadata
+
+
+# The other areas' tables register on the same metadata; imported last because they use Base
+# and the ledger's records. Migrations and the schema test see every table through `metadata`.
+from arrears.store import tables_collections, tables_comms, tables_deals, tables_intake  # noqa: E402, F401
