@@ -67,7 +67,8 @@ def clear_errors(command: Callable[P, R]) -> Callable[P, R]:
         try:
             return command(*args, **kwargs)
         except ArrearsError as error:
-            errors.print(f"[bold red]error:[/] {error}", highlight=False, markup=True)
+            # soft_wrap: one line however narrow the terminal (or 80 columns when piped).
+            errors.print(f"[bold red]error:[/] {error}", highlight=False, markup=True, soft_wrap=True)
             raise typer.Exit(1) from None
         except KeyboardInterrupt:
             errors.print("interrupted")
@@ -122,9 +123,16 @@ def main_options(
 
 @app.command()
 @clear_errors
-def init() -> None:
+def init(
+    database_url: Annotated[
+        str | None,
+        typer.Option(
+            "--database-url", help="SQLAlchemy URL of the store, recorded in the workspace [SQLite file]."
+        ),
+    ] = None,
+) -> None:
     """Create the workspace (a SQLite file, or the database given by --database-url) and its schema."""
-    report = init_workspace(state.settings)
+    report = init_workspace(state.settings.with_overrides(database_url=database_url))
     console.print(f"workspace: {report.home}")
     console.print(f"database:  {display_url(report.database_url)} (schema {report.revision})")
 
@@ -216,11 +224,12 @@ def demo(
     """Make a fresh demo workspace, simulate two creditors' ledgers, print ageing and metrics."""
     home = state.settings.home.resolve()
     day = parse_date(as_of)
-    console.rule("[bold]Arrears demo")
     params = demo_service.demo_params(day, seed)
     with _progress() as progress:
         task = progress.add_task("simulating the ledger", total=total_debtors(params))
         result = demo_service.run_demo(home, params, progress=lambda n: progress.advance(task, n))
+    # The heading only once the demo has run: a refusal to wipe the folder is then a single line.
+    console.rule("[bold]Arrears demo")
     report = result.simulation
     console.print(
         f"Simulated {len(report.creditors)} creditors with {report.debtors} debtors, {report.invoices} invoices, "
@@ -231,10 +240,12 @@ def demo(
     console.rule("Metrics")
     render_metrics(result.metrics, OutputFormat.TABLE)
     console.rule()
-    console.print(f"Workspace: {result.home}")
-    console.print(f"Database:  {display_url(result.database_url)}")
+    # soft_wrap: a long path stays on one line, to be copied whole.
+    console.print(f"Workspace: {result.home}", soft_wrap=True)
+    console.print(f"Database:  {display_url(result.database_url)}", soft_wrap=True)
     console.print(
-        f"Try: arrears --home {result.home} ageing --creditor {report.creditors[0]} --debtors --as-of {day}"
+        f"Try: arrears --home {result.home} ageing --creditor {report.creditors[0]} --debtors --as-of {day}",
+        soft_wrap=True,
     )
 
 
@@ -391,6 +402,8 @@ def _progress() -> Iterator[Progress]:
         TimeElapsedColumn(),
         console=errors,
         transient=True,
+        # Piped or captured, a bar is only noise (and leaves a blank line before an error).
+        disable=not errors.is_terminal,
     ) as progress:
         yield progress
 

@@ -18,6 +18,9 @@ from arrears.sim import SimulationParams
 DEMO_CREDITORS = 2
 DEMO_DEBTORS = 400
 DEMO_INVOICES = 8_000
+# Left in every demo workspace, so the demo only ever wipes a folder it made itself: a workspace
+# made by `arrears init` holds the same arrears.db, with a ledger nobody wants deleted.
+DEMO_MARKER = ".arrears-demo"
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +44,8 @@ def run_demo(
     """Recreate the demo workspace at `home` (always SQLite: the demo needs no server), simulate
     the ledger into it and report ageing and metrics as of the simulation's date."""
     _reset(home)
+    home.mkdir(parents=True, exist_ok=True)
+    (home / DEMO_MARKER).write_text("made by `arrears demo`; the next demo may delete this folder\n")
     settings = Settings(home=home, database_url=None)
     workspace = init_workspace(settings)
     store = open_store(settings)
@@ -54,13 +59,25 @@ def run_demo(
 
 
 def _reset(home: Path) -> None:
-    """Empty the demo workspace, refusing to delete a folder that is not one."""
-    if home.exists():
-        known = {DATABASE_FILE, WORKSPACE_FILE, f"{DATABASE_FILE}-wal", f"{DATABASE_FILE}-shm"}
-        strangers = [p.name for p in home.iterdir() if p.name not in known]
-        if strangers:
-            raise ArrearsError(
-                f"{home} holds files the demo did not make ({', '.join(sorted(strangers)[:3])}); "
-                "choose another folder with --home"
-            )
-        shutil.rmtree(home)
+    """Empty the demo workspace, refusing to delete a folder that is not one: anything but an
+    empty folder or one with the demo's marker and only the files the demo makes."""
+    if not home.exists():
+        return
+    if not home.is_dir():
+        raise ArrearsError(f"{home} is a file, not a folder: choose another folder with --home")
+    names = sorted(p.name for p in home.iterdir())
+    if not names:
+        return
+    if DEMO_MARKER not in names:
+        raise ArrearsError(
+            f"{home} is not a demo workspace (it holds {', '.join(names[:3])}) and the demo will not "
+            "delete it: choose another folder with --home"
+        )
+    known = {DEMO_MARKER, DATABASE_FILE, WORKSPACE_FILE, f"{DATABASE_FILE}-wal", f"{DATABASE_FILE}-shm"}
+    strangers = [name for name in names if name not in known]
+    if strangers:
+        raise ArrearsError(
+            f"{home} holds files the demo did not make ({', '.join(strangers[:3])}); "
+            "choose another folder with --home"
+        )
+    shutil.rmtree(home)

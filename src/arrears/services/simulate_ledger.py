@@ -6,6 +6,7 @@ from dataclasses import dataclass, field, replace
 from arrears.core.ledger import Document, DocumentStatus
 from arrears.core.money import Money
 from arrears.sim import SimulationParams, creditor_plans, iter_ledger
+from arrears.store.errors import DuplicateError
 from arrears.store.unit_of_work import SqlUnitOfWork
 
 
@@ -53,7 +54,15 @@ def simulate_ledger(
         creditor = chunk.creditor.code
         with unit_of_work() as uow:
             if chunk.first:
-                uow.creditors.add(chunk.creditor)
+                try:
+                    uow.creditors.add(chunk.creditor)
+                except DuplicateError as error:
+                    # The simulator always names its creditors C001, C002, ...: a second run
+                    # into the same store collides, whatever the seed.
+                    raise DuplicateError(
+                        f"{error} and the simulator names its creditors C001, C002, ...: simulate "
+                        "into a fresh workspace (`arrears --home NEW_FOLDER init`, then sim there)"
+                    ) from None
                 report.creditors.append(creditor)
             uow.debtors.add(creditor, chunk.debtors)
             uow.documents.add(creditor, (_unpaid(document) for document in chunk.documents))

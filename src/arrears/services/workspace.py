@@ -6,7 +6,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 
 from arrears.core.errors import ArrearsError
 from arrears.settings import Settings
@@ -56,15 +56,32 @@ def _engine(url: str) -> Engine:
         return make_engine(url)
     except ArgumentError as error:
         raise WorkspaceError(f"database URL {url!r} is not a valid SQLAlchemy URL: {error}") from None
+    except ImportError as error:
+        raise WorkspaceError(
+            f"the driver for {display_url(url)} is not installed ({error}); "
+            "PostgreSQL URLs start postgresql+psycopg://"
+        ) from None
+
+
+def _database_error(url: str, error: DBAPIError) -> WorkspaceError:
+    """One line for a person: drivers put hints on lines of their own."""
+    reason = " ".join(str(error.orig).split())
+    if isinstance(error, OperationalError):
+        return WorkspaceError(f"cannot reach the database {display_url(url)}: {reason}")
+    return WorkspaceError(f"cannot use the database {display_url(url)}: {reason}")
 
 
 def init_workspace(settings: Settings) -> WorkspaceReport:
-    """Create the workspace folder, record its database URL and bring the schema up to date."""
+    """Create the workspace folder, bring the schema up to date and record the database URL.
+
+    The URL is recorded only once the database has taken the schema, so a mistyped URL is not
+    left behind for every later command to trip over.
+    """
     settings.home.mkdir(parents=True, exist_ok=True)
-    if settings.database_url:
-        settings.record_workspace()
     url = settings.resolved_database_url()
     revision = upgrade_database(url)
+    if settings.database_url:
+        settings.record_workspace()
     return WorkspaceReport(settings.home.resolve(), url, revision)
 
 
@@ -74,8 +91,8 @@ def upgrade_database(url: str) -> str | None:
     try:
         upgrade(engine)
         return current_revision(engine)
-    except OperationalError as error:
-        raise WorkspaceError(f"cannot reach the database {display_url(url)}: {error.orig}") from None
+    except DBAPIError as error:
+        raise _database_error(url, error) from None
     finally:
         engine.dispose()
 
@@ -92,9 +109,9 @@ def open_store(settings: Settings) -> Store:
     engine = _engine(url)
     try:
         revision = current_revision(engine)
-    except OperationalError as error:
+    except DBAPIError as error:
         engine.dispose()
-        raise WorkspaceError(f"cannot reach the database {display_url(url)}: {error.orig}") from None
+        raise _database_error(url, error) from None
     if revision is None:
         engine.dispose()
         raise WorkspaceError(

@@ -1,0 +1,178 @@
+"""`arrears demo` (what `make demo` runs): a fresh SQLite workspace, a simulated ledger for two
+creditors, the ageing table and the metrics, and where the workspace is. It only ever deletes a
+folder it made itself.
+
+One run goes through the console script at the demo's full size; the others run in process
+with a smaller ledger, since what they check does not depend on its size.
+"""
+
+import shlex
+from pathlib import Path
+
+import pytest
+from cli_support import (
+    AS_OF,
+    Outcome,
+    failed_with_one_line,
+    run_console_script,
+    run_in_process,
+    succeeded,
+)
+
+from arrears.services import demo as demo_service
+
+DEMO = ("demo", "--as-of", AS_OF)
+AGEING_JSON = ("ageing", "--debtors", "--format", "json", "--as-of", AS_OF)
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Outcome]:
+    """The demo at its full size, through the console script, once for the module."""
+    home = tmp_path_factory.mktemp("demo") / "demo-workspace"
+    return home, succeeded(run_console_script(home, *DEMO))
+
+
+@pytest.fixture
+def small_demo(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(demo_service, "DEMO_DEBTORS", 40)
+    monkeypatch.setattr(demo_service, "DEMO_INVOICES", 300)
+
+
+def line_starting(text: str, prefix: str) -> str:
+    (line,) = [line for line in text.splitlines() if line.startswith(prefix)]
+    return line.removeprefix(prefix).strip()
+
+
+# --- the demo as `make demo` runs it -----------------------------------------------------------
+
+
+def test_demo_says_where_the_workspace_is_and_leaves_its_sqlite_ledger_there(
+    demo_run: tuple[Path, Outcome],
+) -> None:
+    home, outcome = demo_run
+
+    assert Path(line_starting(outcome.stdout, "Workspace:")) == home.resolve()
+    assert line_starting(outcome.stdout, "Database:") == f"sqlite:///{home.resolve() / 'arrears.db'}"
+    assert (home / "arrears.db").is_file()
+
+
+def test_demo_simulates_two_creditors_and_prints_their_ageing_and_metrics(
+    demo_run: tuple[Path, Outcome],
+) -> None:
+    _, outcome = demo_run
+
+    assert (
+        f"Simulated 2 creditors with {demo_service.DEMO_DEBTORS} debtors, {demo_service.DEMO_INVOICES} invoices"
+        in outcome.stdout
+    )
+    ageing, metrics = outcome.stdout.split("Ageing by due date")[1].split("Metrics")
+    for creditor in ("C001", "C002"):
+        assert f"({creditor}) — ageing as of {AS_OF} by due-date" in ageing
+        assert creditor in metrics
+    assert "DSO" in metrics and "ADD" in metrics and "CEI %" in metrics
+
+
+def test_the_command_the_demo_suggests_works_on_its_workspace(demo_run: tuple[Path, Outcome]) -> None:
+    home, outcome = demo_run
+    suggested = shlex.split(line_starting(outcome.stdout, "Try:"))
+
+    assert suggested[:3] == ["arrears", "--home", str(home.resolve())]
+    listing = succeeded(run_in_process(home, *suggested[3:]))
+
+    assert f"(C001) — ageing as of {AS_OF}" in listing.stdout
+
+
+def test_demo_workspace_holds_both_creditors_ledgers(demo_run: tuple[Path, Outcome]) -> None:
+    home, _ = demo_run
+
+    rows = succeeded(run_in_process(home, *AGEING_JSON)).json()
+
+    assert {row["creditor"] for row in rows} == {"C001", "C002"}
+
+
+# --- replacing its own workspace, and only its own ---------------------------------------------
+
+
+@pytest.mark.usefixtures("small_demo")
+def test_demo_run_again_replaces_its_own_workspace(tmp_path: Path) -> None:
+    home = tmp_path / "demo-workspace"
+    succeeded(run_in_process(home, *DEMO))
+    first = succeeded(run_in_process(home, *AGEING_JSON)).json()
+
+    succeeded(run_in_process(home, *DEMO))
+
+    assert succeeded(run_in_process(home, *AGEING_JSON)).json() == first
+
+
+@pytest.mark.usefixtures("small_demo")
+def test_demo_uses_an_existing_empty_folder(tmp_path: Path) -> None:
+    home = tmp_path / "empty"
+    home.mkdir()
+
+    succeeded(run_in_process(home, *DEMO))
+
+    assert (home / "arrears.db").is_file()
+
+
+@pytest.mark.usefixtures("small_demo")
+def test_demo_refuses_to_wipe_a_folder_holding_files_it_did_not_make(tmp_path: Path) -> None:
+    home = tmp_path / "demo-workspace"
+    succeeded(run_in_process(home, *DEMO))
+    (home / "notes.txt").write_text("mine\n")
+
+    failed_with_one_line(run_in_process(home, *DEMO), "notes.txt", "--home")
+
+    assert (home / "notes.txt").read_text() == "mine\n"
+
+
+@pytest.mark.usefixtures("small_demo")
+def test_demo_refuses_to_wipe_a_folder_of_someone_elses_files(tmp_path: Path) -> None:
+    home = tmp_path / "documents"
+    home.mkdir()
+    (home / "letter.docx").write_text("not a ledger\n")
+
+    failed_with_one_line(run_in_process(home, *DEMO), "letter.docx", "--home")
+
+    assert (home / "letter.docx").is_file()
+
+
+@pytest.mark.usefixtures("small_demo")
+def test_demo_refuses_to_wipe_a_workspace_made_by_init(tmp_path: Path) -> None:
+    home = tmp_path / "real-workspace"
+    succeeded(run_in_process(home, "init"))
+    succeeded(
+        run_in_process(
+            home,
+            "sim",
+            "--creditors",
+            "1",
+            "--debtors",
+            "10",
+            "--invoices",
+            "50",
+            "--seed",
+            "5",
+            "--as-of",
+            AS_OF,
+        )
+    )
+    before = succeeded(run_in_process(home, *AGEING_JSON)).json()
+
+    failed_with_one_line(run_in_process(home, *DEMO), "not a demo workspace", "--home")
+
+    assert succeeded(run_in_process(home, *AGEING_JSON)).json() == before
+
+
+def test_demo_refuses_a_home_that_is_a_file(tmp_path: Path) -> None:
+    home = tmp_path / "a-file"
+    home.write_text("")
+
+    failed_with_one_line(run_in_process(home, *DEMO), "not a folder")
+
+
+def test_demo_with_an_impossible_as_of_is_a_clear_error(tmp_path: Path) -> None:
+    home = tmp_path / "demo-workspace"
+
+    failed_with_one_line(run_in_process(home, "demo", "--as-of", "2026-02-31"), "'2026-02-31' is not a date")
+
+    assert not home.exists()
