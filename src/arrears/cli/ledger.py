@@ -1,124 +1,36 @@
-"""The `arrears` command line. Commands parse their options, call one service and render its
-result; an `ArrearsError` becomes one line on stderr and exit status 1, never a traceback."""
+"""Commands of the ledger: the workspace, the simulator, ageing, metrics and the demo."""
 
-import csv
-import io
 import json
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from datetime import date
-from enum import StrEnum
-from functools import wraps
-from pathlib import Path
-from typing import Annotated, Any, Literal, ParamSpec, TypeVar
+from typing import Annotated, Any, Literal
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from arrears.core.ageing import AgeingBasis, Buckets
-from arrears.core.errors import ArrearsError
+from arrears.cli.app import (
+    AsOf,
+    CreditorOption,
+    OutputFormat,
+    app,
+    clear_errors,
+    console,
+    creditor_codes,
+    db_app,
+    figure,
+    parse_buckets,
+    parse_date,
+    progress_bar,
+    state,
+    store,
+    write_csv,
+)
+from arrears.core.ageing import AgeingBasis
 from arrears.services import demo as demo_service
 from arrears.services.ageing_report import CreditorAgeing, ageing_reports
 from arrears.services.ledger_metrics import CreditorMetrics, ledger_metrics
 from arrears.services.simulate_ledger import simulate_ledger, total_debtors
-from arrears.services.workspace import Store, display_url, init_workspace, open_store, upgrade_database
-from arrears.settings import Settings
+from arrears.services.workspace import display_url, init_workspace, upgrade_database
 from arrears.sim import SimulationParams
-
-app = typer.Typer(
-    name="arrears",
-    help="Credit control and debt collections: ledgers, ageing, metrics.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
-db_app = typer.Typer(help="The database schema.", no_args_is_help=True)
-app.add_typer(db_app, name="db")
-
-# Piped output (CI logs, files) gets room for a whole ageing row instead of Rich's 80 columns.
-console = Console(width=None if sys.stdout.isatty() else 160)
-errors = Console(stderr=True)
-
-P = ParamSpec("P")
-R = TypeVar("R")
-
-
-class OutputFormat(StrEnum):
-    TABLE = "table"
-    CSV = "csv"
-    JSON = "json"
-
-
-class _State:
-    settings: Settings = Settings()
-
-
-state = _State()
-
-
-def clear_errors(command: Callable[P, R]) -> Callable[P, R]:
-    """Turn a person's mistake (an ArrearsError) into one line and exit status 1."""
-
-    @wraps(command)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        try:
-            return command(*args, **kwargs)
-        except ArrearsError as error:
-            # soft_wrap: one line however narrow the terminal (or 80 columns when piped).
-            errors.print(f"[bold red]error:[/] {error}", highlight=False, markup=True, soft_wrap=True)
-            raise typer.Exit(1) from None
-        except KeyboardInterrupt:
-            errors.print("interrupted")
-            raise typer.Exit(130) from None
-
-    return wrapper
-
-
-@contextmanager
-def store() -> Iterator[Store]:
-    opened = open_store(state.settings)
-    try:
-        yield opened
-    finally:
-        opened.dispose()
-
-
-def parse_date(text: str | None) -> date:
-    if text is None:
-        return date.today()
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise ArrearsError(f"--as-of {text!r} is not a date: use YYYY-MM-DD, e.g. 2026-11-23") from None
-
-
-def parse_buckets(text: str | None) -> Buckets:
-    if text is None:
-        return Buckets()
-    return Buckets.parse(text)
-
-
-AsOf = Annotated[
-    str | None, typer.Option("--as-of", help="The date to report as of (YYYY-MM-DD); default today.")
-]
-CreditorOption = Annotated[str | None, typer.Option("--creditor", "-c", help="A creditor code; default all.")]
-
-
-@app.callback()
-def main_options(
-    home: Annotated[
-        Path | None,
-        typer.Option("--home", envvar="ARREARS_HOME", help="Workspace folder [./arrears-workspace]."),
-    ] = None,
-    database_url: Annotated[
-        str | None,
-        typer.Option("--database-url", envvar="ARREARS_DATABASE_URL", help="SQLAlchemy URL of the store."),
-    ] = None,
-) -> None:
-    state.settings = Settings().with_overrides(home=home, database_url=database_url)
 
 
 @app.command()
@@ -159,7 +71,7 @@ def sim(
     params = SimulationParams(
         creditors=creditors, debtors=debtors, invoices=invoices, seed=seed, as_of=parse_date(as_of)
     )
-    with store() as opened, _progress() as progress:
+    with store() as opened, progress_bar() as progress:
         task = progress.add_task("simulating", total=total_debtors(params))
         report = simulate_ledger(opened.unit_of_work, params, progress=lambda n: progress.advance(task, n))
     console.print(
@@ -210,7 +122,7 @@ def metrics_command(
     """DSO (standard and countback), best possible DSO, ADD and CEI per creditor and currency."""
     day = parse_date(as_of)
     with store() as opened:
-        codes = [creditor] if creditor else _creditor_codes(opened)
+        codes = [creditor] if creditor else creditor_codes(opened)
         results = [ledger_metrics(opened.unit_of_work(), code, day, months=months) for code in codes]
     render_metrics(results, output)
 
@@ -225,7 +137,7 @@ def demo(
     home = state.settings.home.resolve()
     day = parse_date(as_of)
     params = demo_service.demo_params(day, seed)
-    with _progress() as progress:
+    with progress_bar() as progress:
         task = progress.add_task("simulating the ledger", total=total_debtors(params))
         result = demo_service.run_demo(home, params, progress=lambda n: progress.advance(task, n))
     # The heading only once the demo has run: a refusal to wipe the folder is then a single line.
@@ -280,7 +192,7 @@ def render_ageing(results: list[CreditorAgeing], output: OutputFormat, *, debtor
         sys.stdout.write(json.dumps(rows, indent=2) + "\n")
         return
     if output is OutputFormat.CSV:
-        _write_csv(rows)
+        write_csv(rows)
         return
     for item in results:
         report = item.report
@@ -334,11 +246,11 @@ def render_metrics(results: list[CreditorMetrics], output: OutputFormat) -> None
             "receivables": str(m.receivables.amount),
             "current_receivables": str(m.current_receivables.amount),
             "credit_sales": str(m.credit_sales.amount),
-            "dso": _figure(m.dso),
-            "dso_countback": _figure(m.dso_countback),
-            "best_possible_dso": _figure(m.best_possible_dso),
-            "add": _figure(m.average_days_delinquent),
-            "cei_percent": _figure(m.collection_effectiveness),
+            "dso": figure(m.dso),
+            "dso_countback": figure(m.dso_countback),
+            "best_possible_dso": figure(m.best_possible_dso),
+            "add": figure(m.average_days_delinquent),
+            "cei_percent": figure(m.collection_effectiveness),
         }
         for item in results
         for m in item.currencies
@@ -347,7 +259,7 @@ def render_metrics(results: list[CreditorMetrics], output: OutputFormat) -> None
         sys.stdout.write(json.dumps(rows, indent=2) + "\n")
         return
     if output is OutputFormat.CSV:
-        _write_csv(rows)
+        write_csv(rows)
         return
     table = Table(title="Receivables metrics (days; CEI in %)", title_justify="left")
     for column in ("creditor", "currency", "period", "receivables", "sales in period"):
@@ -366,47 +278,10 @@ def render_metrics(results: list[CreditorMetrics], output: OutputFormat) -> None
                 f"{m.start} – {m.end}",
                 m.receivables.format(locale),
                 m.credit_sales.format(locale),
-                _figure(m.dso) or "n/a",
-                _figure(m.dso_countback) or "n/a",
-                _figure(m.best_possible_dso) or "n/a",
-                _figure(m.average_days_delinquent) or "n/a",
-                _figure(m.collection_effectiveness) or "n/a",
+                figure(m.dso) or "n/a",
+                figure(m.dso_countback) or "n/a",
+                figure(m.best_possible_dso) or "n/a",
+                figure(m.average_days_delinquent) or "n/a",
+                figure(m.collection_effectiveness) or "n/a",
             )
     console.print(table)
-
-
-def _figure(value: object) -> str | None:
-    return None if value is None else str(value)
-
-
-def _write_csv(rows: list[dict[str, Any]]) -> None:
-    buffer = io.StringIO()
-    if rows:
-        writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
-    sys.stdout.write(buffer.getvalue())
-
-
-def _creditor_codes(opened: Store) -> list[str]:
-    with opened.unit_of_work() as uow:
-        return [creditor.code for creditor in uow.creditors.list_all()]
-
-
-@contextmanager
-def _progress() -> Iterator[Progress]:
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=errors,
-        transient=True,
-        # Piped or captured, a bar is only noise (and leaves a blank line before an error).
-        disable=not errors.is_terminal,
-    ) as progress:
-        yield progress
-
-
-def main() -> None:
-    app()

@@ -1,0 +1,14 @@
+"""The `arrears` command line: one module of commands per area, all on the shared `app`.
+
+An area adds its commands in `arrears/cli/<area>.py` (importing `app` and helpers from
+`arrears.cli.app`) and one import line below.
+"""
+
+from arrears.cli import ledger  # noqa: F401  (registers its commands)
+from arrears.cli.app import app
+
+__all__ = ["app", "main"]
+
+
+def main() -> None:
+    app()
