@@ -212,7 +212,9 @@ def test_sim_twice_into_one_workspace_is_a_clear_duplicate_error_and_writes_noth
     home = simulated_workspace(tmp_path / "workspace")
     before = ageing_rows(home, "--debtors")
 
-    failed_with_one_line(run_in_process(home, *SIM), "already a creditor 'C001'", "fresh workspace")
+    failed_with_one_line(
+        run_in_process(home, *SIM), "creditor(s) C001, C002 already exist", "fresh workspace"
+    )
 
     assert ageing_rows(home, "--debtors") == before
 
@@ -431,3 +433,21 @@ def test_a_postgres_workspace_gives_the_same_figures_as_sqlite(tmp_path: Path, p
     on_sqlite = simulated_workspace(tmp_path / "on-sqlite")
     assert postgres_ageing == succeeded(run_in_process(on_sqlite, *AGEING_JSON)).json()
     assert postgres_metrics == succeeded(run_in_process(on_sqlite, *METRICS_JSON)).json()
+
+
+def test_sim_checks_every_creditor_before_writing_any(tmp_path: Path) -> None:
+    """C001 and C002 exist; a 3-creditor sim collides on them and must not write C003 either."""
+    home = tmp_path / "workspace"
+    succeeded(run_in_process(home, "init"))
+    succeeded(
+        run_in_process(
+            home, "sim", "--creditors", "2", "--debtors", "10", "--invoices", "50", "--as-of", "2026-06-30"
+        )
+    )
+    failed_with_one_line(
+        run_in_process(
+            home, "sim", "--creditors", "3", "--debtors", "15", "--invoices", "60", "--as-of", "2026-06-30"
+        ),
+        "C001, C002 already exist",
+    )
+    assert {row["creditor"] for row in ageing_rows(home)} == {"C001", "C002"}

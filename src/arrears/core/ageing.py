@@ -29,7 +29,7 @@ from operator import itemgetter
 from typing import NamedTuple
 
 from arrears.core.errors import ArrearsError
-from arrears.core.ledger import Document
+from arrears.core.ledger import Allocation, Document, DocumentKind
 from arrears.core.money import Money, check_currency, minor_units
 
 
@@ -385,14 +385,21 @@ def ageing(
     as_of: date,
     buckets: Buckets = DEFAULT_BUCKETS,
     basis: AgeingBasis = AgeingBasis.DUE_DATE,
+    *,
+    allocations: Iterable[Allocation] = (),
 ) -> AgeingReport:
     """Ageing of one creditor's open documents as of `as_of`.
 
     Days are `(as_of - due_date).days` (or from the issue date on the invoice-date basis); an
     invoice counts its open amount and a credit note its unapplied amount as a negative, each
-    in the bucket of its own date. Closed, paid, written-off and settled-in-source documents
-    are left out. Documents of more than one creditor are refused, because debtor account
-    codes are only unique within a creditor.
+    in the bucket of its own date. Documents issued after `as_of` did not exist yet and are left
+    out. Documents of more than one creditor are refused, because debtor account codes are
+    only unique within a creditor.
+
+    The open amount at `as_of` counts back from today's, as `arrears.core.metrics` does: what is
+    open now (nothing for paid, written-off and settled-in-source documents) plus the
+    `allocations` dated after `as_of` (to an invoice, or from a credit note). So a past date
+    shows what was open then; with no later allocations (as of today) it is today's ledger.
 
     >>> from arrears.core.ledger import Document, DocumentKind
     >>> def invoice(number, due, amount):
@@ -404,13 +411,31 @@ def ageing(
     {'current': '100.00', '1-30': '0.00', '31-60': '40.00', '61-90': '0.00', '91-120': '0.00', '120+': '0.00'}
     """
     basis = AgeingBasis(basis)
+    settled_later: dict[tuple[str, str], int] = {}
+    for allocation in allocations:
+        if allocation.allocated_on > as_of:
+            key = (
+                (DocumentKind.INVOICE.value, allocation.document)
+                if allocation.credit_note is None
+                else (DocumentKind.CREDIT_NOTE.value, allocation.credit_note)
+            )
+            settled_later[key] = settled_later.get(key, 0) + allocation.amount.to_minor_units()
+            if allocation.credit_note is not None:
+                invoice_key = (DocumentKind.INVOICE.value, allocation.document)
+                settled_later[invoice_key] = (
+                    settled_later.get(invoice_key, 0) + allocation.amount.to_minor_units()
+                )
     return AgeingReport.from_bucket_totals(
-        as_of, basis, buckets, _bucket_rows(documents, as_of, buckets, basis)
+        as_of, basis, buckets, _bucket_rows(documents, as_of, buckets, basis, settled_later)
     )
 
 
 def _bucket_rows(
-    documents: Iterable[Document], as_of: date, buckets: Buckets, basis: AgeingBasis
+    documents: Iterable[Document],
+    as_of: date,
+    buckets: Buckets,
+    basis: AgeingBasis,
+    settled_later: dict[tuple[str, str], int],
 ) -> Iterator[tuple[str, str, int, int, int]]:
     by_due_date = basis is AgeingBasis.DUE_DATE
     creditor: str | None = None
@@ -422,8 +447,12 @@ def _bucket_rows(
                 f"ageing is per creditor, but documents of {creditor} and {document.creditor} were given: "
                 "age each creditor's ledger separately"
             )
-        if not document.is_open:
+        if document.issue_date > as_of:
+            continue
+        open_minor = document.open_amount.to_minor_units() if document.is_open else 0
+        open_minor += settled_later.get((document.kind.value, document.number), 0)
+        if open_minor <= 0:
             continue
         reference = document.due_date if by_due_date else document.issue_date
         index = buckets.index_for((as_of - reference).days)
-        yield document.debtor, document.currency, index, document.signed_open_amount.to_minor_units(), 1
+        yield document.debtor, document.currency, index, open_minor if document.is_invoice else -open_minor, 1

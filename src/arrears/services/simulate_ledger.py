@@ -46,23 +46,24 @@ def simulate_ledger(
     then the simulated allocations are recorded through the store, which takes them off the
     open amounts exactly as a real payment would. So the stored ledger reconciles by the same
     rules as any other, and the result equals the simulator's own open amounts.
-    A creditor code that already exists in the store is a clear error and nothing is written
-    for that chunk.
+    Creditor codes that already exist in the store are a clear error before anything is written.
     """
+    planned = [plan.creditor.code for plan in creditor_plans(params)]
+    with unit_of_work() as uow:
+        existing = sorted({creditor.code for creditor in uow.creditors.list_all()}.intersection(planned))
+    if existing:
+        # The simulator always names its creditors C001, C002, ...: a second run into the same
+        # store collides, whatever the seed.
+        raise DuplicateError(
+            f"creditor(s) {', '.join(existing)} already exist and the simulator names its creditors "
+            "C001, C002, ...: simulate into a fresh workspace (`arrears --home NEW_FOLDER init`, then sim there)"
+        )
     report = SimulationReport()
     for chunk in iter_ledger(params):
         creditor = chunk.creditor.code
         with unit_of_work() as uow:
             if chunk.first:
-                try:
-                    uow.creditors.add(chunk.creditor)
-                except DuplicateError as error:
-                    # The simulator always names its creditors C001, C002, ...: a second run
-                    # into the same store collides, whatever the seed.
-                    raise DuplicateError(
-                        f"{error} and the simulator names its creditors C001, C002, ...: simulate "
-                        "into a fresh workspace (`arrears --home NEW_FOLDER init`, then sim there)"
-                    ) from None
+                uow.creditors.add(chunk.creditor)
                 report.creditors.append(creditor)
             uow.debtors.add(creditor, chunk.debtors)
             uow.documents.add(creditor, (_unpaid(document) for document in chunk.documents))

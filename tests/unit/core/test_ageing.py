@@ -20,7 +20,7 @@ from arrears.core.ageing import (
     ageing,
 )
 from arrears.core.errors import ArrearsError, UnknownCurrencyError
-from arrears.core.ledger import Document, DocumentKind, DocumentStatus
+from arrears.core.ledger import Allocation, Document, DocumentKind, DocumentStatus
 from arrears.core.money import Money
 
 AS_OF = date(2026, 3, 31)
@@ -491,7 +491,12 @@ def test_the_buckets_add_up_to_the_open_signed_amounts_in_each_currency(
 
     for currency in CURRENCIES:
         expected = Money.total(
-            (d.signed_open_amount for d in documents if d.is_open and d.currency == currency), currency
+            (
+                d.signed_open_amount
+                for d in documents
+                if d.is_open and d.currency == currency and d.issue_date <= AS_OF
+            ),
+            currency,
         )
         assert Money.total(report.totals(currency), currency) == expected
         assert report.total(currency) == expected
@@ -508,7 +513,7 @@ def test_ageing_documents_equals_the_report_from_the_same_bucket_totals(
     """What the store does in SQL, done here by hand: one row per document, in any order."""
     rows = []
     for d in documents:
-        if d.is_open:
+        if d.is_open and d.issue_date <= AS_OF:
             reference = d.due_date if basis is AgeingBasis.DUE_DATE else d.issue_date
             index = reference_index(buckets.edges, (AS_OF - reference).days)
             rows.append((d.debtor, d.currency, index, d.signed_open_amount.to_minor_units(), 1))
@@ -530,3 +535,45 @@ def test_a_later_date_never_moves_a_document_to_an_earlier_bucket(
         before, after = earlier.currency_total(currency).open_minor, later.currency_total(currency).open_minor
         for start in range(len(before)):
             assert sum(after[start:]) >= sum(before[start:])
+
+
+def test_a_document_issued_after_the_as_of_date_is_not_aged() -> None:
+    report = ageing(
+        [
+            invoice("INV-1", due=AS_OF, issued=AS_OF),
+            invoice("INV-2", due=AS_OF + timedelta(days=40), issued=AS_OF + timedelta(days=1)),
+        ],
+        AS_OF,
+    )
+    assert report.currency_total("GBP").document_count == 1
+
+
+def test_a_past_date_counts_back_the_payments_and_credits_made_since() -> None:
+    """INV-1 (100.00, due 30 days before AS_OF) was paid 1.00 on AS_OF, 60.00 after it, and had
+    a credit note CN-1 of 10.00 applied after it, leaving 29.00 open today. As of AS_OF, 99.00
+    was open and the credit note (5 days past due) was still unapplied: 89.00 net in 1-30."""
+    paid = invoice(
+        "INV-1",
+        due=AS_OF - timedelta(days=30),
+        amount="100.00",
+        open_amount="29.00",
+        status=DocumentStatus.PART_PAID,
+    )
+    note = credit_note(
+        "CN-1", due=AS_OF - timedelta(days=5), amount="10.00", open_amount="0.00", status=DocumentStatus.PAID
+    )
+    later = AS_OF + timedelta(days=3)
+    allocations = [
+        Allocation("ACME", "INV-1", Money.of("60.00", "GBP"), later, payment="P-1"),
+        Allocation("ACME", "INV-1", Money.of("10.00", "GBP"), later, credit_note="CN-1"),
+        Allocation(
+            "ACME", "INV-1", Money.of("1.00", "GBP"), AS_OF, payment="P-0"
+        ),  # on the day: already counted
+    ]
+    report = ageing([paid, note], AS_OF, allocations=allocations)
+    totals = dict(zip(report.labels, (m.amount for m in report.totals("GBP")), strict=True))
+    assert totals["1-30"] == Decimal("89.00")
+    assert totals["current"] == Decimal("0.00")
+    assert report.currency_total("GBP").document_count == 2
+    assert report.total("GBP") == Money.of("89.00", "GBP")
+    assert ageing([paid, note], later, allocations=allocations).total("GBP") == Money.of("29.00", "GBP")

@@ -6,6 +6,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import BigInteger, ColumnElement, SQLColumnExpression, case, cast, func, literal, select
+from sqlalchemy.orm import aliased
 
 from arrears.core.ageing import DEFAULT_BUCKETS, AgeingBasis, AgeingReport, Buckets
 from arrears.core.ledger import Creditor, Debtor, Document, Payment
@@ -15,7 +16,7 @@ from arrears.store.repositories.creditors import CreditorRepository
 from arrears.store.repositories.debtors import load_debtors
 from arrears.store.repositories.documents import select_documents, to_document
 from arrears.store.repositories.payments import select_payments, to_payment
-from arrears.store.tables import OPEN_STATUSES, DebtorRecord, DocumentRecord, PaymentRecord
+from arrears.store.tables import OPEN_STATUSES, AllocationRecord, DebtorRecord, DocumentRecord, PaymentRecord
 
 # Documents that left the ledger without being paid: they count toward no balance.
 OFF_LEDGER_STATUSES = ("written_off", "settled_in_source")
@@ -57,6 +58,47 @@ def bucket_index(reference: SQLColumnExpression[date], thresholds: Sequence[date
     return case(
         *((reference >= threshold, literal(index)) for index, threshold in enumerate(thresholds)),
         else_=literal(len(thresholds)),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class OpenAt:
+    """A document's open amount at the end of a past day, as SQL pieces to add to a query:
+    `amount` (minor units, unsigned) and the outer `joins` it needs."""
+
+    amount: ColumnElement[int]
+    joins: tuple[tuple[Any, ColumnElement[bool]], ...]
+
+
+def open_minor_at(creditor_id: int, at: date) -> OpenAt:
+    """The open amount at the end of `at`, counting back from today's as the core does
+    (`arrears.core.metrics.receivables_as_of`, `arrears.core.ageing.ageing`): what is open now
+    (nothing unless open or part-paid) plus the allocations dated after `at` to the invoice,
+    or from the credit note."""
+    later = aliased(AllocationRecord)
+    settled_later = (
+        select(later.document_id.label("document_id"), func.sum(later.amount_minor).label("amount"))
+        .where(later.creditor_id == creditor_id, later.allocated_on > at)
+        .group_by(later.document_id)
+        .subquery()
+    )
+    applied_later = (
+        select(later.credit_note_id.label("document_id"), func.sum(later.amount_minor).label("amount"))
+        .where(later.creditor_id == creditor_id, later.credit_note_id.is_not(None), later.allocated_on > at)
+        .group_by(later.credit_note_id)
+        .subquery()
+    )
+    open_now = case((DocumentRecord.status.in_(OPEN_STATUSES), DocumentRecord.open_minor), else_=0)
+    amount = open_now + case(
+        (DocumentRecord.kind == "invoice", func.coalesce(settled_later.c.amount, 0)),
+        else_=func.coalesce(applied_later.c.amount, 0),
+    )
+    return OpenAt(
+        amount=amount,
+        joins=(
+            (settled_later, settled_later.c.document_id == DocumentRecord.id),
+            (applied_later, applied_later.c.document_id == DocumentRecord.id),
+        ),
     )
 
 
@@ -147,9 +189,10 @@ class LedgerQueries(Repository):
         """Open amounts per (debtor, currency, bucket) in one SQL `GROUP BY`, for
         `AgeingReport.from_bucket_totals`.
 
-        The same rules as `arrears.core.ageing.ageing()`: open documents only (open or
-        part-paid, something still open), credit notes negative, days counted from the due date
-        or the issue date. The bucket is a CASE over `buckets.date_thresholds(as_of)`, so the
+        The same rules as `arrears.core.ageing.ageing()`: documents issued by `as_of` with
+        something open at its end (counting back from today's open amounts, see
+        `open_minor_at`), credit notes negative, days counted from the due date or the issue
+        date. The bucket is a CASE over `buckets.date_thresholds(as_of)`, so the
         database compares dates and never computes day differences (which SQLite and
         PostgreSQL do differently). Rows are ordered by account code, currency and bucket.
         """
@@ -159,33 +202,33 @@ class LedgerQueries(Repository):
             if AgeingBasis(basis) is AgeingBasis.DUE_DATE
             else DocumentRecord.issue_date
         )
+        open_then = open_minor_at(creditor_id, as_of)
         open_documents = (
             select(
                 DebtorRecord.account_code.label("account_code"),
                 DocumentRecord.currency.label("currency"),
                 bucket_index(reference, buckets.date_thresholds(as_of)).label("bucket"),
-                signed_open_minor().label("signed_open"),
+                case((DocumentRecord.kind == "invoice", open_then.amount), else_=-open_then.amount).label(
+                    "signed_open"
+                ),
             )
             .join(DebtorRecord, DebtorRecord.id == DocumentRecord.debtor_id)
             .where(
                 DocumentRecord.creditor_id == creditor_id,
-                DocumentRecord.status.in_(OPEN_STATUSES),
-                DocumentRecord.open_minor > 0,
+                DocumentRecord.issue_date <= as_of,
+                open_then.amount > 0,
             )
-            .subquery()
         )
+        for join in open_then.joins:
+            open_documents = open_documents.outerjoin(*join)
+        open_documents_query = open_documents.subquery()
         # Grouping on the subquery's column, not on the CASE itself: PostgreSQL would not match
         # a GROUP BY CASE whose dates are bound parameters to the same CASE in the SELECT list.
+        rows = open_documents_query.c
         totals = (
-            select(
-                open_documents.c.account_code,
-                open_documents.c.currency,
-                open_documents.c.bucket,
-                summed(open_documents.c.signed_open),
-                func.count(),
-            )
-            .group_by(open_documents.c.account_code, open_documents.c.currency, open_documents.c.bucket)
-            .order_by(open_documents.c.account_code, open_documents.c.currency, open_documents.c.bucket)
+            select(rows.account_code, rows.currency, rows.bucket, summed(rows.signed_open), func.count())
+            .group_by(rows.account_code, rows.currency, rows.bucket)
+            .order_by(rows.account_code, rows.currency, rows.bucket)
         )
         return [
             (account_code, currency, int(bucket), int(amount), int(count))

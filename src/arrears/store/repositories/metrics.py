@@ -12,13 +12,12 @@ All figures are for one creditor in one currency, in exact money. Rules shared b
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import ColumnElement, SQLColumnExpression, case, func, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import ColumnElement, SQLColumnExpression, case, select
 
 from arrears.core.money import Money, check_currency
 from arrears.store.repositories._common import Repository
-from arrears.store.repositories.ledger import bucket_index, summed
-from arrears.store.tables import OPEN_STATUSES, AllocationRecord, DocumentRecord
+from arrears.store.repositories.ledger import bucket_index, open_minor_at, summed
+from arrears.store.tables import DocumentRecord
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,34 +87,16 @@ class MetricsQueries(Repository):
         """
         check_currency(currency)
         creditor_id = self._creditor_id(creditor)
-        later = aliased(AllocationRecord)
-        settled_later = (
-            select(later.document_id.label("document_id"), func.sum(later.amount_minor).label("amount"))
-            .where(later.creditor_id == creditor_id, later.allocated_on > at)
-            .group_by(later.document_id)
-            .subquery()
-        )
-        applied_later = (
-            select(later.credit_note_id.label("document_id"), func.sum(later.amount_minor).label("amount"))
-            .where(
-                later.creditor_id == creditor_id, later.credit_note_id.is_not(None), later.allocated_on > at
-            )
-            .group_by(later.credit_note_id)
-            .subquery()
-        )
-        open_now = case((DocumentRecord.status.in_(OPEN_STATUSES), DocumentRecord.open_minor), else_=0)
-        open_then = open_now + case(
-            (DocumentRecord.kind == "invoice", func.coalesce(settled_later.c.amount, 0)),
-            else_=func.coalesce(applied_later.c.amount, 0),
-        )
+        open_at = open_minor_at(creditor_id, at)
+        open_then = open_at.amount
         query = (
             select(
                 summed(_signed(open_then)),
                 summed(case((DocumentRecord.due_date >= at, _signed(open_then)), else_=0)),
             )
             .select_from(DocumentRecord)
-            .outerjoin(settled_later, settled_later.c.document_id == DocumentRecord.id)
-            .outerjoin(applied_later, applied_later.c.document_id == DocumentRecord.id)
+            .outerjoin(*open_at.joins[0])
+            .outerjoin(*open_at.joins[1])
             .where(
                 DocumentRecord.creditor_id == creditor_id,
                 DocumentRecord.currency == currency,
