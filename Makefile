@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 install: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/arrears demo --home $(DEMO_HOME)
+	$(BIN)/arrears --home $(DEMO_HOME) demo
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

@@ -7,6 +7,8 @@ with a smaller ledger, since what they check does not depend on its size.
 """
 
 import shlex
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -176,3 +178,24 @@ def test_demo_with_an_impossible_as_of_is_a_clear_error(tmp_path: Path) -> None:
     failed_with_one_line(run_in_process(home, "demo", "--as-of", "2026-02-31"), "'2026-02-31' is not a date")
 
     assert not home.exists()
+
+
+def test_make_demo_runs_the_demo_in_the_folder_it_names(tmp_path: Path) -> None:
+    """`make demo` is one of the two commands a newcomer runs: its recipe must be right."""
+    repository = Path(__file__).resolve().parents[2]
+    venv = Path(sys.prefix)
+    if not (repository / "Makefile").is_file() or not (venv / ".installed").is_file():
+        pytest.fail(
+            "run the tests through `make test`, which installs the project and writes .venv/.installed"
+        )
+    home = tmp_path / "demo"
+    result = subprocess.run(
+        ["make", "--no-print-directory", "-C", str(repository), "demo", f"VENV={venv}", f"DEMO_HOME={home}"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert f"Workspace: {home}" in result.stdout
+    assert (home / "arrears.db").is_file()
