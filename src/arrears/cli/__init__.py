@@ -4,7 +4,15 @@ An area adds its commands in `arrears/cli/<area>.py` (importing `app` and helper
 `arrears.cli.app`) and one import line below.
 """
 
-from arrears.cli import ledger  # noqa: F401  (registers its commands)
+from arrears.cli import (
+    bank,  # noqa: F401  (registers its commands)
+    collections,  # noqa: F401  (registers its commands)
+    comms,  # noqa: F401  (registers its commands)
+    connections,  # noqa: F401  (registers its commands)
+    deals,  # noqa: F401  (registers its commands)
+    intake,  # noqa: F401  (registers its commands)
+    ledger,  # noqa: F401  (registers its commands)
+)
 from arrears.cli.app import app
 
 __all__ = ["app", "main"]

@@ -55,6 +55,7 @@ class DebtorFlag(StrEnum):
     INSOLVENT = "insolvent"
     CREDIT_HOLD = "credit_hold"
     INDIVIDUAL = "individual"  # a consumer or sole trader: the Pre-Action Protocol applies
+    BROKEN_PROMISE = "broken_promise"  # broke a promise to pay: up the worklist (set by deal review)
 
 
 @dataclass(frozen=True, slots=True)

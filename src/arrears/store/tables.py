@@ -32,6 +32,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -109,6 +110,8 @@ class DebtorRecord(Base):
     flag_insolvent: Mapped[bool] = mapped_column(Boolean, default=False)
     flag_credit_hold: Mapped[bool] = mapped_column(Boolean, default=False)
     flag_individual: Mapped[bool] = mapped_column(Boolean, default=False)
+    # added by migration 0003 (deals); the server default fills the rows that existed before it
+    flag_broken_promise: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class ContactRecord(Base):

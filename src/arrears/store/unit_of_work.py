@@ -17,13 +17,30 @@ from typing import Protocol, Self
 from sqlalchemy.orm import Session
 
 from arrears.store.repositories import (
+    ActionRepository,
+    BankRepository,
+    BrandRepository,
+    CallRepository,
+    CollectionQueries,
+    CollectionSettingsRepository,
+    ConnectionRepository,
     CreditorIds,
     CreditorRepository,
+    CycleRunRepository,
+    DealRepository,
     DebtorRepository,
+    DisputeRepository,
     DocumentRepository,
+    HoldRepository,
+    ImportRepository,
     LedgerQueries,
     MetricsQueries,
+    OptOutRepository,
+    OutboxRepository,
     PaymentRepository,
+    PolicyRepository,
+    ServiceWindowRepository,
+    WriteOffRepository,
 )
 
 
@@ -36,6 +53,28 @@ class UnitOfWork(Protocol):
     payments: PaymentRepository
     ledger: LedgerQueries
     metrics: MetricsQueries
+    # the collections area
+    policies: PolicyRepository
+    service_windows: ServiceWindowRepository
+    collection_settings: CollectionSettingsRepository
+    holds: HoldRepository
+    actions: ActionRepository
+    cycle_runs: CycleRunRepository
+    collections: CollectionQueries
+    # the accounting-connections area
+    connections: ConnectionRepository
+    # the intake area
+    imports: ImportRepository
+    # the comms area
+    brands: BrandRepository
+    outbox: OutboxRepository
+    opt_outs: OptOutRepository
+    calls: CallRepository
+    # the deals area
+    deals: DealRepository
+    disputes: DisputeRepository
+    write_offs: WriteOffRepository
+    bank: BankRepository
 
     def __enter__(self) -> Self: ...
 
@@ -58,6 +97,28 @@ class SqlUnitOfWork:
     payments: PaymentRepository
     ledger: LedgerQueries
     metrics: MetricsQueries
+    # the collections area
+    policies: PolicyRepository
+    service_windows: ServiceWindowRepository
+    collection_settings: CollectionSettingsRepository
+    holds: HoldRepository
+    actions: ActionRepository
+    cycle_runs: CycleRunRepository
+    collections: CollectionQueries
+    # the accounting-connections area
+    connections: ConnectionRepository
+    # the intake area
+    imports: ImportRepository
+    # the comms area
+    brands: BrandRepository
+    outbox: OutboxRepository
+    opt_outs: OptOutRepository
+    calls: CallRepository
+    # the deals area
+    deals: DealRepository
+    disputes: DisputeRepository
+    write_offs: WriteOffRepository
+    bank: BankRepository
 
     def __init__(self, session_factory: Callable[[], Session]) -> None:
         self._session_factory = session_factory
@@ -83,6 +144,23 @@ class SqlUnitOfWork:
         self.payments = PaymentRepository(session, creditor_ids)
         self.ledger = LedgerQueries(session, creditor_ids)
         self.metrics = MetricsQueries(session, creditor_ids)
+        self.connections = ConnectionRepository(session, creditor_ids)
+        self.imports = ImportRepository(session, creditor_ids)
+        self.policies = PolicyRepository(session, creditor_ids)
+        self.service_windows = ServiceWindowRepository(session, creditor_ids)
+        self.collection_settings = CollectionSettingsRepository(session, creditor_ids)
+        self.holds = HoldRepository(session, creditor_ids)
+        self.actions = ActionRepository(session, creditor_ids)
+        self.cycle_runs = CycleRunRepository(session, creditor_ids)
+        self.collections = CollectionQueries(session, creditor_ids)
+        self.brands = BrandRepository(session, creditor_ids)
+        self.outbox = OutboxRepository(session, creditor_ids)
+        self.opt_outs = OptOutRepository(session, creditor_ids)
+        self.calls = CallRepository(session, creditor_ids)
+        self.deals = DealRepository(session, creditor_ids)
+        self.disputes = DisputeRepository(session, creditor_ids)
+        self.write_offs = WriteOffRepository(session, creditor_ids)
+        self.bank = BankRepository(session, creditor_ids)
         return self
 
     def __exit__(

@@ -11,7 +11,7 @@ from arrears.core.errors import ArrearsError, NotFoundError
 from arrears.core.ledger import Contact, Debtor, DebtorFlag, PostalAddress
 from arrears.core.money import Money
 from arrears.store.errors import ConstraintError, DuplicateError, WrongCreditorError
-from arrears.store.repositories._common import CONTACTS, DEBTORS, INSERT_CHUNK, Repository, chunks
+from arrears.store.repositories._common import CONTACTS, DEBTORS, IN_CHUNK, INSERT_CHUNK, Repository, chunks
 from arrears.store.tables import ContactRecord, DebtorRecord
 
 # One boolean column per flag. A flag added to `DebtorFlag` needs a column and a migration;
@@ -22,6 +22,7 @@ FLAG_COLUMNS: dict[DebtorFlag, str] = {
     DebtorFlag.INSOLVENT: "flag_insolvent",
     DebtorFlag.CREDIT_HOLD: "flag_credit_hold",
     DebtorFlag.INDIVIDUAL: "flag_individual",
+    DebtorFlag.BROKEN_PROMISE: "flag_broken_promise",  # migration 0003
 }
 if set(FLAG_COLUMNS) != set(DebtorFlag):  # pragma: no cover - a guard for developers
     missing = ", ".join(sorted(set(DebtorFlag) - set(FLAG_COLUMNS)))
@@ -217,3 +218,69 @@ class DebtorRepository(Repository):
             shown = ", ".join(existing[:5]) + (" ..." if len(existing) > 5 else "")
             return DuplicateError(f"creditor {creditor} already has debtor(s) {shown}")
         return None
+
+    # --- added for accounting connections (arrears.services.sync_accounting) ------------------
+
+    def upsert_from_source(
+        self, creditor: str, debtors: Iterable[Debtor], *, add_new: bool = True, update_existing: bool = True
+    ) -> tuple[int, int]:
+        """Bring accounts from an accounting package into the ledger, matched by account code;
+        returns (added, updated), `updated` counting only accounts whose stored values changed.
+
+        New accounts are added whole (with `add_new`). For accounts already in the ledger (with
+        `update_existing`) the package owns the name, the currency (unless a credit limit is set
+        in the old one) and, when it gives any, the contacts; payment terms, credit limit,
+        language, timezone and flags stay as they were set in Arrears. An account given twice
+        counts once, the last one given.
+        """
+        by_code: dict[str, Debtor] = {}
+        for debtor in debtors:
+            self._check_creditor(creditor, debtor)
+            by_code[debtor.account_code] = debtor
+        creditor_id = self._creditor_id(creditor)
+        existing = self._debtor_ids(creditor_id, by_code)
+        new = [debtor for code, debtor in by_code.items() if code not in existing]
+        added = self.add(creditor, new) if add_new and new else 0
+        if not update_existing or not existing:
+            return added, 0
+        ids = list(existing.values())
+        stored: dict[int, tuple[str, str, int | None]] = {}
+        stored_contacts: dict[int, list[dict[str, Any]]] = {}
+        columns = [c for c in CONTACTS.c if c.name not in ("id",)]
+        for chunk in chunks(ids, IN_CHUNK):
+            for debtor_id, name, currency, limit in self._session.execute(
+                select(DEBTORS.c.id, DEBTORS.c.name, DEBTORS.c.currency, DEBTORS.c.credit_limit_minor).where(
+                    DEBTORS.c.creditor_id == creditor_id, DEBTORS.c.id.in_(chunk)
+                )
+            ):
+                stored[debtor_id] = (name, currency, limit)
+            for row in self._session.execute(
+                select(*columns)
+                .where(CONTACTS.c.creditor_id == creditor_id, CONTACTS.c.debtor_id.in_(chunk))
+                .order_by(CONTACTS.c.debtor_id, CONTACTS.c.position)
+            ):
+                stored_contacts.setdefault(row.debtor_id, []).append(dict(row._mapping))
+        updated = 0
+        for code, debtor_id in existing.items():
+            source = by_code[code]
+            name, currency, limit = stored[debtor_id]
+            wanted_currency = source.currency if limit is None else currency
+            changed = False
+            if (name, currency) != (source.name, wanted_currency):
+                self._session.execute(
+                    update(DEBTORS)
+                    .where(DEBTORS.c.creditor_id == creditor_id, DEBTORS.c.id == debtor_id)
+                    .values(name=source.name, currency=wanted_currency)
+                )
+                changed = True
+            rows = contact_rows(creditor_id, debtor_id, source.contacts)
+            if rows and rows != stored_contacts.get(debtor_id, []):
+                self._session.execute(
+                    delete(CONTACTS).where(
+                        CONTACTS.c.creditor_id == creditor_id, CONTACTS.c.debtor_id == debtor_id
+                    )
+                )
+                self._insert(CONTACTS, rows, lambda: None)
+                changed = True
+            updated += changed
+        return added, updated

@@ -5,12 +5,13 @@ from datetime import date
 from functools import partial
 from typing import Any, NamedTuple
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, bindparam, select, update
+from sqlalchemy.exc import IntegrityError
 
 from arrears.core.errors import ArrearsError, InvalidDocumentError, NotFoundError
 from arrears.core.ledger import Document, DocumentKind, DocumentStatus
 from arrears.core.money import Money, check_currency
-from arrears.store.errors import DuplicateError, WrongCreditorError
+from arrears.store.errors import ConstraintError, DuplicateError, WrongCreditorError
 from arrears.store.repositories._common import DOCUMENTS, IN_CHUNK, INSERT_CHUNK, Repository, chunks
 from arrears.store.tables import (
     DOCUMENT_KINDS,
@@ -39,6 +40,21 @@ class DocumentRow(NamedTuple):
     status: str = "open"
     external_reference: str | None = None
     po_number: str | None = None
+
+
+class StoredDocument(NamedTuple):
+    """A document as a ledger import compares it with a file's row (amounts in minor units)."""
+
+    id: int
+    debtor: str
+    issue_date: date
+    due_date: date
+    currency: str
+    amount_minor: int
+    open_minor: int
+    status: str
+    external_reference: str | None
+    po_number: str | None
 
 
 def row_of(document: Document) -> DocumentRow:
@@ -272,3 +288,367 @@ class DocumentRepository(Repository):
                         f"creditor {creditor} already has {kind.replace('_', ' ')} {number}"
                     )
         return None
+
+    # --- added for accounting connections (arrears.services.sync_accounting) ------------------
+    # (the columns an upsert from an accounting package sets: `_SOURCE_COLUMNS`, below the class)
+
+    def upsert_by_reference(self, creditor: str, documents: Iterable[Document]) -> tuple[int, int]:
+        """Add or update documents from an accounting package, matched by kind and
+        `external_reference` (the package's id); returns (added, updated), `updated` counting
+        only documents whose stored values changed.
+
+        The package owns everything but one thing: a document written off in Arrears stays
+        written off (its amounts still follow the package). A document of the same kind and
+        number without an external reference (from an earlier file import, say) is taken to be
+        the same document and adopted. Every document needs an external reference; debtors
+        must exist; a document given twice counts once, the last one given.
+        """
+        by_key: dict[tuple[str, str], DocumentRow] = {}
+        for document in documents:
+            if document.creditor != creditor:
+                raise WrongCreditorError(
+                    f"document {document.number} belongs to creditor {document.creditor}, not {creditor}"
+                )
+            if not document.external_reference:
+                raise InvalidDocumentError(f"{document.kind.value} {document.number}: no external reference")
+            by_key[(document.kind.value, document.external_reference)] = row_of(document)
+        creditor_id = self._creditor_id(creditor)
+        added = updated = 0
+        for chunk in chunks(by_key.items(), INSERT_CHUNK):
+            rows = dict(chunk)
+            stored = self._stored_by_reference(creditor_id, rows)
+            codes = {row.debtor for row in rows.values()}
+            debtor_ids = self._debtor_ids(creditor_id, codes)
+            unknown = codes.difference(debtor_ids)
+            if unknown:
+                shown = ", ".join(sorted(unknown)[:5]) + (" ..." if len(unknown) > 5 else "")
+                raise NotFoundError(f"creditor {creditor} has no debtor(s) {shown}: add them first")
+            new: list[DocumentRow] = []
+            changes: list[dict[str, Any]] = []
+            for key, row in rows.items():
+                _checked(row)
+                found = stored.get(key)
+                if found is None:
+                    new.append(row)
+                    continue
+                document_id, current = found
+                status = "written_off" if current["status"] == "written_off" else row.status
+                wanted = {
+                    "number": row.number,
+                    "debtor_id": debtor_ids[row.debtor],
+                    "issue_date": row.issue_date,
+                    "due_date": row.due_date,
+                    "currency": row.currency,
+                    "amount_minor": row.amount_minor,
+                    "open_minor": row.open_minor,
+                    "status": status,
+                    "external_reference": row.external_reference,
+                    "po_number": row.po_number,
+                }
+                if wanted != current:
+                    changes.append({"b_id": document_id, **{f"b_{k}": v for k, v in wanted.items()}})
+            if changes:
+                statement = (
+                    update(DOCUMENTS)
+                    .where(DOCUMENTS.c.creditor_id == creditor_id, DOCUMENTS.c.id == bindparam("b_id"))
+                    .values({column: bindparam(f"b_{column}") for column in _SOURCE_COLUMNS})
+                )
+                with self._session.begin_nested():
+                    self._session.connection().execute(statement, changes)
+                updated += len(changes)
+            if new:
+                added += self.add_rows(creditor, new)
+        return added, updated
+
+    def numbers_by_reference(
+        self, creditor: str, kind: DocumentKind, references: Iterable[str]
+    ) -> dict[str, str]:
+        """External reference -> number, for those of `references` the creditor has (of `kind`)."""
+        creditor_id = self._creditor_id(creditor)
+        found: dict[str, str] = {}
+        for chunk in chunks(set(references), IN_CHUNK):
+            for reference, number in self._session.execute(
+                select(DocumentRecord.external_reference, DocumentRecord.number).where(
+                    DocumentRecord.creditor_id == creditor_id,
+                    DocumentRecord.kind == DocumentKind(kind).value,
+                    DocumentRecord.external_reference.in_(chunk),
+                )
+            ):
+                found[str(reference)] = number
+        return found
+
+    def references_by_number(
+        self, creditor: str, kind: DocumentKind, numbers: Iterable[str]
+    ) -> dict[str, str | None]:
+        """Number -> external reference (None when it has none), for those of `numbers` in use."""
+        creditor_id = self._creditor_id(creditor)
+        found: dict[str, str | None] = {}
+        for chunk in chunks(set(numbers), IN_CHUNK):
+            for number, reference in self._session.execute(
+                select(DocumentRecord.number, DocumentRecord.external_reference).where(
+                    DocumentRecord.creditor_id == creditor_id,
+                    DocumentRecord.kind == DocumentKind(kind).value,
+                    DocumentRecord.number.in_(chunk),
+                )
+            ):
+                found[number] = reference
+        return found
+
+    def withdraw(self, creditor: str, kind: DocumentKind, references: Iterable[str]) -> int:
+        """Mark documents the package voided or deleted as `settled_in_source` with nothing open
+        (they stay, with their history); returns how many changed. Unknown references are ignored."""
+        creditor_id = self._creditor_id(creditor)
+        changed = 0
+        for chunk in chunks(set(references), IN_CHUNK):
+            result = self._session.execute(
+                update(DOCUMENTS)
+                .where(
+                    DOCUMENTS.c.creditor_id == creditor_id,
+                    DOCUMENTS.c.kind == DocumentKind(kind).value,
+                    DOCUMENTS.c.external_reference.in_(chunk),
+                    DOCUMENTS.c.status != "settled_in_source",
+                )
+                .values(status="settled_in_source", open_minor=0)
+            )
+            changed += int(getattr(result, "rowcount", 0) or 0)
+        return changed
+
+    def _stored_by_reference(
+        self, creditor_id: int, rows: Mapping[tuple[str, str], DocumentRow]
+    ) -> dict[tuple[str, str], tuple[int, dict[str, Any]]]:
+        """(kind, reference) -> (id, the columns an upsert sets) for the stored documents the rows
+        match: by reference, else by kind and number among documents without a reference."""
+        columns = (
+            DOCUMENTS.c.id,
+            DOCUMENTS.c.kind,
+            DOCUMENTS.c.number,
+            DOCUMENTS.c.debtor_id,
+            DOCUMENTS.c.issue_date,
+            DOCUMENTS.c.due_date,
+            DOCUMENTS.c.currency,
+            DOCUMENTS.c.amount_minor,
+            DOCUMENTS.c.open_minor,
+            DOCUMENTS.c.status,
+            DOCUMENTS.c.external_reference,
+            DOCUMENTS.c.po_number,
+        )
+
+        def values(row: Any) -> tuple[int, dict[str, Any]]:
+            mapping = dict(row._mapping)
+            document_id = mapping.pop("id")
+            mapping.pop("kind")
+            return document_id, mapping
+
+        found: dict[tuple[str, str], tuple[int, dict[str, Any]]] = {}
+        for chunk in chunks({reference for _, reference in rows}, IN_CHUNK):
+            for row in self._session.execute(
+                select(*columns).where(
+                    DOCUMENTS.c.creditor_id == creditor_id, DOCUMENTS.c.external_reference.in_(chunk)
+                )
+            ):
+                found[(row.kind, row.external_reference)] = values(row)
+        by_number = {
+            (kind, row.number): (kind, reference)
+            for (kind, reference), row in rows.items()
+            if (kind, reference) not in found
+        }
+        for chunk in chunks({number for _, number in by_number}, IN_CHUNK):
+            for row in self._session.execute(
+                select(*columns).where(
+                    DOCUMENTS.c.creditor_id == creditor_id,
+                    DOCUMENTS.c.external_reference.is_(None),
+                    DOCUMENTS.c.number.in_(chunk),
+                )
+            ):
+                key = by_number.get((row.kind, row.number))
+                if key is not None:
+                    found[key] = values(row)
+        return found
+
+    # --- added for ledger imports (arrears.services.import_ledger) --------------------------
+
+    def import_index(self, creditor: str) -> dict[tuple[str, str], StoredDocument]:
+        """Every document of the creditor by (kind, number), in one query: what an import diffs
+        a file against."""
+        creditor_id = self._creditor_id(creditor)
+        query = (
+            select(
+                DocumentRecord.kind,
+                DocumentRecord.number,
+                DocumentRecord.id,
+                DebtorRecord.account_code,
+                DocumentRecord.issue_date,
+                DocumentRecord.due_date,
+                DocumentRecord.currency,
+                DocumentRecord.amount_minor,
+                DocumentRecord.open_minor,
+                DocumentRecord.status,
+                DocumentRecord.external_reference,
+                DocumentRecord.po_number,
+            )
+            .join(DebtorRecord, DebtorRecord.id == DocumentRecord.debtor_id)
+            .where(DocumentRecord.creditor_id == creditor_id)
+        )
+        return {(row[0], row[1]): StoredDocument._make(row[2:]) for row in self._session.execute(query)}
+
+    def ids_by_key(self, creditor: str, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], int]:
+        """Document ids by (kind, number) for those of `keys` the creditor has."""
+        creditor_id = self._creditor_id(creditor)
+        wanted = set(keys)
+        found: dict[tuple[str, str], int] = {}
+        for chunk in chunks({number for _, number in wanted}, IN_CHUNK):
+            for kind, number, document_id in self._session.execute(
+                select(DocumentRecord.kind, DocumentRecord.number, DocumentRecord.id).where(
+                    DocumentRecord.creditor_id == creditor_id, DocumentRecord.number.in_(chunk)
+                )
+            ):
+                if (kind, number) in wanted:
+                    found[(kind, number)] = document_id
+        return found
+
+    def update_from_import(self, creditor: str, updates: Sequence[tuple[int, DocumentRow]]) -> int:
+        """Set documents (by id) to what an import read for them: debtor, dates, currency,
+        amounts, status, references. Rows are checked as `add_rows` checks them; debtors must
+        exist. One executemany per 10,000; returns how many were updated."""
+        creditor_id = self._creditor_id(creditor)
+        debtor_ids: dict[str, int] = {}
+        updated = 0
+        statement = (
+            update(DOCUMENTS)
+            .where(DOCUMENTS.c.creditor_id == creditor_id, DOCUMENTS.c.id == bindparam("b_id"))
+            .values({column: bindparam(f"b_{column}") for column in _IMPORTED_COLUMNS})
+        )
+        for chunk in chunks(updates, INSERT_CHUNK):
+            checked = [(document_id, _checked(row)) for document_id, row in chunk]
+            wanted = {row.debtor for _, row in checked}.difference(debtor_ids)
+            if wanted:
+                debtor_ids.update(self._debtor_ids(creditor_id, wanted))
+                unknown = wanted.difference(debtor_ids)
+                if unknown:
+                    shown = ", ".join(sorted(unknown)[:5]) + (" ..." if len(unknown) > 5 else "")
+                    raise NotFoundError(f"creditor {creditor} has no debtor(s) {shown}: add them first")
+            parameters = [
+                {
+                    "b_id": document_id,
+                    "b_debtor_id": debtor_ids[row.debtor],
+                    "b_issue_date": row.issue_date,
+                    "b_due_date": row.due_date,
+                    "b_currency": row.currency,
+                    "b_amount_minor": row.amount_minor,
+                    "b_open_minor": row.open_minor,
+                    "b_status": str(row.status),
+                    "b_external_reference": row.external_reference,
+                    "b_po_number": row.po_number,
+                }
+                for document_id, row in checked
+            ]
+            with self._session.begin_nested():
+                self._session.connection().execute(statement, parameters)
+            updated += len(parameters)
+        return updated
+
+    def add_checked_rows(self, creditor: str, rows: Sequence[DocumentRow]) -> int:
+        """`add_rows` for rows a ledger import has already checked by the same rules: the same
+        writes and the same refusals (a number that exists or is given twice, an unknown debtor,
+        and whatever the schema's constraints refuse), without checking each row again. On
+        SQLite the driver's parameters are built straight from the rows (dates as the `Date`
+        type writes them), which saves a third of a million-row import's Python time."""
+        connection = self._session.connection()
+        if connection.dialect.name != "sqlite":
+            return self.add_rows(creditor, rows)
+        creditor_id = self._creditor_id(creditor)
+        wanted = {row.debtor for row in rows}
+        debtor_ids = self._debtor_ids(creditor_id, wanted)
+        unknown = wanted.difference(debtor_ids)
+        if unknown:
+            shown = ", ".join(sorted(unknown)[:5]) + (" ..." if len(unknown) > 5 else "")
+            raise NotFoundError(f"creditor {creditor} has no debtor(s) {shown}: add them first")
+        texts: dict[date, str] = {}
+
+        def text(day: date) -> str:
+            found = texts.get(day)
+            if found is None:
+                found = texts[day] = day.isoformat()
+            return found
+
+        statement = (
+            "INSERT INTO documents (creditor_id, debtor_id, kind, number, issue_date, due_date, currency, "
+            "amount_minor, open_minor, status, external_reference, po_number) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        )
+        added = 0
+        for chunk in chunks(rows, 5 * INSERT_CHUNK):
+            parameters = [
+                (
+                    creditor_id,
+                    debtor_ids[row.debtor],
+                    row.kind,
+                    row.number,
+                    text(row.issue_date),
+                    text(row.due_date),
+                    row.currency,
+                    row.amount_minor,
+                    row.open_minor,
+                    row.status,
+                    row.external_reference,
+                    row.po_number,
+                )
+                for row in chunk
+            ]
+            try:
+                with self._session.begin_nested():
+                    connection.exec_driver_sql(statement, parameters)
+            except IntegrityError as error:
+                explained = self._explain_duplicates(creditor, creditor_id, list(chunk))
+                if explained is not None:
+                    raise explained from error
+                raise ConstraintError(
+                    f"the database refused documents: {str(error.orig).strip().splitlines()[0]}"
+                ) from error
+            added += len(parameters)
+        return added
+
+    def settle_in_source(self, creditor: str, ids: Iterable[int]) -> int:
+        """Mark open or part-paid documents (by id) settled in the source: a full-ledger export
+        no longer lists them. Nothing is deleted; the open amount becomes zero (what it was is
+        for the caller to record). Returns how many changed."""
+        creditor_id = self._creditor_id(creditor)
+        changed = 0
+        for chunk in chunks(ids, IN_CHUNK):
+            result = self._session.execute(
+                update(DOCUMENTS)
+                .where(
+                    DOCUMENTS.c.creditor_id == creditor_id,
+                    DOCUMENTS.c.id.in_(chunk),
+                    DOCUMENTS.c.status.in_(OPEN_STATUSES),
+                )
+                .values(status="settled_in_source", open_minor=0)
+            )
+            changed += int(getattr(result, "rowcount", 0) or 0)
+        return changed
+
+
+_IMPORTED_COLUMNS = (
+    "debtor_id",
+    "issue_date",
+    "due_date",
+    "currency",
+    "amount_minor",
+    "open_minor",
+    "status",
+    "external_reference",
+    "po_number",
+)
+
+_SOURCE_COLUMNS = (
+    "number",
+    "debtor_id",
+    "issue_date",
+    "due_date",
+    "currency",
+    "amount_minor",
+    "open_minor",
+    "status",
+    "external_reference",
+    "po_number",
+)

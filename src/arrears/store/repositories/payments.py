@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Select, Update, bindparam, case, or_, select, update
+from sqlalchemy import CursorResult, Select, Update, bindparam, case, delete, or_, select, update
 from sqlalchemy.orm import aliased
 
 from arrears.core.errors import ArrearsError, InvalidAllocationError, NotFoundError
@@ -337,6 +337,150 @@ class PaymentRepository(Repository):
             if existing is not None:
                 return DuplicateError(f"creditor {creditor} already has payment {existing}")
         return None
+
+    # --- added for accounting connections (arrears.services.sync_accounting) ------------------
+
+    def upsert(self, creditor: str, payments: Iterable[Payment]) -> tuple[int, int]:
+        """Add or update payments from an accounting package, matched by reference; returns
+        (added, updated), `updated` counting only payments whose stored values changed. The
+        package owns the date, amount, currency, unallocated cash and debtor (a payment without
+        a debtor keeps the one it has). A payment given twice counts once, the last one given."""
+        by_reference: dict[str, Payment] = {}
+        for payment in payments:
+            if payment.creditor != creditor:
+                raise WrongCreditorError(
+                    f"payment {payment.reference} belongs to creditor {payment.creditor}, not {creditor}"
+                )
+            by_reference[payment.reference] = payment
+        creditor_id = self._creditor_id(creditor)
+        stored: dict[str, dict[str, Any]] = {}
+        for chunk in chunks(by_reference, IN_CHUNK):
+            for row in self._session.execute(
+                select(
+                    PAYMENTS.c.id,
+                    PAYMENTS.c.reference,
+                    PAYMENTS.c.debtor_id,
+                    PAYMENTS.c.received_on,
+                    PAYMENTS.c.currency,
+                    PAYMENTS.c.amount_minor,
+                    PAYMENTS.c.unallocated_minor,
+                ).where(PAYMENTS.c.creditor_id == creditor_id, PAYMENTS.c.reference.in_(chunk))
+            ):
+                stored[row.reference] = dict(row._mapping)
+        new = [payment for reference, payment in by_reference.items() if reference not in stored]
+        added = self.add(creditor, new) if new else 0
+        codes = {p.debtor for r, p in by_reference.items() if r in stored and p.debtor is not None}
+        debtor_ids = self._debtor_ids(creditor_id, codes)
+        unknown = codes.difference(debtor_ids)
+        if unknown:
+            raise NotFoundError(f"creditor {creditor} has no debtor(s) {', '.join(sorted(unknown))}")
+        updated = 0
+        for reference, current in stored.items():
+            payment = by_reference[reference]
+            wanted = {
+                "debtor_id": current["debtor_id"] if payment.debtor is None else debtor_ids[payment.debtor],
+                "received_on": payment.received_on,
+                "currency": payment.amount.currency,
+                "amount_minor": payment.amount.to_minor_units(),
+                "unallocated_minor": payment.unallocated_amount.to_minor_units(),
+            }
+            if any(current[key] != value for key, value in wanted.items()):
+                self._session.execute(
+                    update(PAYMENTS)
+                    .where(PAYMENTS.c.creditor_id == creditor_id, PAYMENTS.c.id == current["id"])
+                    .values(wanted)
+                )
+                updated += 1
+        return added, updated
+
+    def remove(self, creditor: str, references: Iterable[str]) -> int:
+        """Delete payments (the package deleted or voided them) with their allocations; returns
+        how many were deleted. Unknown references are ignored."""
+        creditor_id = self._creditor_id(creditor)
+        removed = 0
+        for chunk in chunks(set(references), IN_CHUNK):
+            ids = list(
+                self._session.scalars(
+                    select(PAYMENTS.c.id).where(
+                        PAYMENTS.c.creditor_id == creditor_id, PAYMENTS.c.reference.in_(chunk)
+                    )
+                )
+            )
+            if not ids:
+                continue
+            self._session.execute(
+                delete(ALLOCATIONS).where(
+                    ALLOCATIONS.c.creditor_id == creditor_id, ALLOCATIONS.c.payment_id.in_(ids)
+                )
+            )
+            self._session.execute(
+                delete(PAYMENTS).where(PAYMENTS.c.creditor_id == creditor_id, PAYMENTS.c.id.in_(ids))
+            )
+            removed += len(ids)
+        return removed
+
+    def replace_allocations(
+        self,
+        creditor: str,
+        allocations: Iterable[Allocation],
+        *,
+        payment: str | None = None,
+        credit_note: str | None = None,
+    ) -> int:
+        """Make the allocations of one payment (or one credit note) exactly `allocations`, as an
+        accounting package reports them; returns how many there now are.
+
+        Unlike `allocate`, nothing else moves: the package's open amounts and unallocated cash
+        are written with the documents and payments. Each allocation must come from the payment
+        or credit note named, in its currency, to an invoice of the creditor in that currency.
+        """
+        if (payment is None) == (credit_note is None):
+            raise InvalidAllocationError("replace the allocations of exactly one payment or one credit note")
+        creditor_id = self._creditor_id(creditor)
+        if payment is not None:
+            source = self._payments(creditor, creditor_id, {payment})[payment]
+            column = ALLOCATIONS.c.payment_id
+        else:
+            note = str(credit_note)
+            source = self._documents(creditor, creditor_id, "credit_note", {note})[note]
+            column = ALLOCATIONS.c.credit_note_id
+        batch = list(allocations)
+        for allocation in batch:
+            if allocation.creditor != creditor:
+                raise WrongCreditorError(
+                    f"allocation to {allocation.document} belongs to creditor {allocation.creditor}, not {creditor}"
+                )
+            if (allocation.payment, allocation.credit_note) != (payment, credit_note):
+                raise InvalidAllocationError(
+                    f"allocation to {allocation.document} is not from {source.label}; give only its own allocations"
+                )
+        invoices = self._documents(creditor, creditor_id, "invoice", {a.document for a in batch})
+        rows = []
+        for allocation in batch:
+            invoice = invoices[allocation.document]
+            currency = allocation.amount.currency
+            for side in (invoice, source):
+                if side.currency != currency:
+                    raise InvalidAllocationError(
+                        f"{side.label} is in {side.currency}; the allocation to {allocation.document} is in {currency}"
+                    )
+            rows.append(
+                {
+                    "creditor_id": creditor_id,
+                    "document_id": invoice.id,
+                    "payment_id": source.id if payment is not None else None,
+                    "credit_note_id": source.id if credit_note is not None else None,
+                    "allocated_on": allocation.allocated_on,
+                    "currency": currency,
+                    "amount_minor": allocation.amount.to_minor_units(),
+                }
+            )
+        with self._session.begin_nested():
+            self._session.execute(
+                delete(ALLOCATIONS).where(ALLOCATIONS.c.creditor_id == creditor_id, column == source.id)
+            )
+            self._insert(ALLOCATIONS, rows, lambda: None)
+        return len(rows)
 
 
 def _check(allocation: Allocation, invoice: _Source, source: _Source) -> None:

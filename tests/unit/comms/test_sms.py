@@ -1,0 +1,139 @@
+"""SMS: GSM-7 and UCS-2 segments, opt-out words, the gateway's REST shape against a local
+gateway, and delivery receipts."""
+
+import pytest
+from comms_builders import callback_receiver, free_port, sms_gateway
+
+from arrears.comms.channels import DeliveryError
+from arrears.comms.channels.sms import (
+    ReceiptError,
+    ReceiptStatus,
+    ReplyKind,
+    SmsEncoding,
+    SmsGateway,
+    SmsGatewaySettings,
+    classify_reply,
+    parse_status_callback,
+    sms_length,
+    twilio_signature,
+    valid_signature,
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "encoding", "units", "segments"),
+    [
+        ("", SmsEncoding.GSM7, 0, 0),
+        ("a" * 160, SmsEncoding.GSM7, 160, 1),
+        ("a" * 161, SmsEncoding.GSM7, 161, 2),
+        ("a" * 306, SmsEncoding.GSM7, 306, 2),
+        ("a" * 307, SmsEncoding.GSM7, 307, 3),
+        ("£" * 160, SmsEncoding.GSM7, 160, 1),  # £ is in the GSM-7 basic set
+        ("€" * 80, SmsEncoding.GSM7, 160, 1),  # € is an extension character: two septets
+        ("€" * 81, SmsEncoding.GSM7, 162, 2),
+        ("a" * 152 + "€", SmsEncoding.GSM7, 154, 1),
+        ("ł" * 70, SmsEncoding.UCS2, 70, 1),
+        ("ł" * 71, SmsEncoding.UCS2, 71, 2),
+        ("ł" * 134, SmsEncoding.UCS2, 134, 2),
+        ("ł" * 135, SmsEncoding.UCS2, 135, 3),
+        ("😀" * 35, SmsEncoding.UCS2, 70, 1),  # outside the BMP: two UTF-16 units
+        ("Paid? " + "😀", SmsEncoding.UCS2, 8, 1),
+    ],
+)
+def test_segments_follow_the_encoding_rules(
+    text: str, encoding: SmsEncoding, units: int, segments: int
+) -> None:
+    length = sms_length(text)
+    assert (length.encoding, length.units, length.segments) == (encoding, units, segments)
+
+
+def test_a_pair_that_would_straddle_a_segment_moves_to_the_next() -> None:
+    # 152 single septets then a double one: 154 septets, but the € starts segment 2
+    assert sms_length("a" * 152 + "€" + "a" * 152).segments == 3
+
+
+@pytest.mark.parametrize(
+    ("body", "kind"),
+    [
+        ("STOP", ReplyKind.OPT_OUT),
+        (" stop.", ReplyKind.OPT_OUT),
+        ("Unsubscribe please", ReplyKind.OPT_OUT),
+        ("CANCEL", ReplyKind.OPT_OUT),
+        ("START", ReplyKind.OPT_IN),
+        ("I will pay on Friday, stop chasing", ReplyKind.OTHER),
+        ("", ReplyKind.OTHER),
+    ],
+)
+def test_opt_out_words_are_read_from_the_first_word(body: str, kind: ReplyKind) -> None:
+    assert classify_reply(body) is kind
+
+
+def test_gateway_posts_twilios_form_fields_with_basic_auth() -> None:
+    with sms_gateway() as (url, state):
+        gateway = SmsGateway(
+            SmsGatewaySettings(
+                url, state.account_sid, state.auth_token, status_callback="http://cb.example/s"
+            )
+        )
+        delivered = gateway.send("+447700900123", "AcmeWidgets", "Pay £10 please")
+    assert delivered.provider_ref == "SM" + "0" * 31 + "1"
+    assert state.requests == [
+        {
+            "To": "+447700900123",
+            "From": "AcmeWidgets",
+            "Body": "Pay £10 please",
+            "StatusCallback": "http://cb.example/s",
+        }
+    ]
+
+
+@pytest.mark.parametrize(("mode", "permanent"), [("opted_out", True), ("invalid", True), ("down", False)])
+def test_gateway_refusals_are_permanent_and_outages_are_not(mode: str, permanent: bool) -> None:
+    with sms_gateway() as (url, state):
+        state.mode = mode
+        gateway = SmsGateway(SmsGatewaySettings(url, state.account_sid, state.auth_token))
+        with pytest.raises(DeliveryError) as raised:
+            gateway.send("+447700900123", "AcmeWidgets", "hello")
+    assert raised.value.permanent is permanent
+
+
+def test_wrong_credentials_are_a_permanent_refusal() -> None:
+    with sms_gateway() as (url, state):
+        gateway = SmsGateway(SmsGatewaySettings(url, state.account_sid, "wrong"))
+        with pytest.raises(DeliveryError, match="401") as raised:
+            gateway.send("+447700900123", "AcmeWidgets", "hello")
+    assert raised.value.permanent
+
+
+def test_an_unreachable_gateway_is_worth_retrying() -> None:
+    gateway = SmsGateway(SmsGatewaySettings(f"http://127.0.0.1:{free_port()}", "AC1", "t", timeout_seconds=2))
+    with pytest.raises(DeliveryError, match="unreachable") as raised:
+        gateway.send("+447700900123", "AcmeWidgets", "hello")
+    assert not raised.value.permanent
+
+
+def test_the_gateway_posts_delivery_receipts_to_the_status_callback() -> None:
+    with callback_receiver() as (callback, received), sms_gateway() as (url, state):
+        gateway = SmsGateway(
+            SmsGatewaySettings(url, state.account_sid, state.auth_token, status_callback=callback)
+        )
+        delivered = gateway.send("+447700900123", "AcmeWidgets", "hello")
+    receipts = [parse_status_callback(form) for form in received]
+    assert [(r.sid, r.status) for r in receipts] == [
+        (delivered.provider_ref, ReceiptStatus.SENT),
+        (delivered.provider_ref, ReceiptStatus.DELIVERED),
+    ]
+
+
+def test_a_receipt_with_an_unknown_status_is_refused() -> None:
+    with pytest.raises(ReceiptError, match="unknown status 'exploded'"):
+        parse_status_callback({"MessageSid": "SM1", "MessageStatus": "exploded"})
+
+
+def test_callback_signatures_are_checked_with_the_auth_token() -> None:
+    params = {"MessageSid": "SM1", "MessageStatus": "delivered"}
+    url = "https://arrears.example/sms/status/ACME"
+    signature = twilio_signature(url, params, "token")
+    assert valid_signature(url, params, signature, "token")
+    assert not valid_signature(url, {**params, "MessageStatus": "failed"}, signature, "token")
+    assert not valid_signature(url, params, signature, "another token")
