@@ -199,25 +199,29 @@ class CollectionQueries(Repository):
     ) -> tuple[list[Debtor], dict[int, str]]:
         """The creditor's debtors without their contacts (the planner does not read them), built
         by the trusted path like the documents; and account code by debtor id."""
-        flag_columns = [getattr(DebtorRecord, column) for column in FLAG_COLUMNS.values()]
-        query = select(
-            DebtorRecord.id,
-            DebtorRecord.account_code,
-            DebtorRecord.name,
-            DebtorRecord.currency,
-            DebtorRecord.payment_terms_days,
-            DebtorRecord.credit_limit_minor,
-            DebtorRecord.language,
-            DebtorRecord.timezone,
-            *flag_columns,
-        ).where(DebtorRecord.creditor_id == creditor_id)
+        connection = self._session.connection()
+        marker = "?" if connection.dialect.name == "sqlite" else "%s"
+        sql = (
+            "SELECT id, account_code, name, currency, payment_terms_days, credit_limit_minor, language, "
+            f"timezone, {', '.join(FLAG_COLUMNS.values())} FROM debtors WHERE creditor_id = {marker}"
+        )
+        parameters: list[Any] = [creditor_id]
         if debtor_id is not None:
-            query = query.where(DebtorRecord.id == debtor_id)
+            sql += f" AND id = {marker}"
+            parameters.append(debtor_id)
+        driver = connection.connection.driver_connection
+        assert driver is not None
+        cursor = driver.cursor()
+        try:
+            cursor.execute(sql + " ORDER BY account_code", parameters)
+            rows = cursor.fetchall()
+        finally:
+            cursor.close()
         flags = list(FLAG_COLUMNS)
         no_flags: frozenset[DebtorFlag] = frozenset()
         debtors = []
         codes: dict[int, str] = {}
-        for row in self._session.execute(query.order_by(DebtorRecord.account_code)):
+        for row in rows:
             record_id, code, name, currency, terms, limit, language, timezone, *set_flags = row
             codes[record_id] = code
             debtor = _new(Debtor)
