@@ -2,6 +2,9 @@
 
 WeasyPrint needs Pango (Debian: `libpango-1.0-0 libpangoft2-1.0-0`) and a font
 (`fonts-dejavu-core`); the stylesheets ask for DejaVu Sans and fall back to any sans-serif.
+With HarfBuzz's subsetter (`libharfbuzz-subset0`) a statement takes about 30 ms; without it
+WeasyPrint falls back to fontTools, about eight times slower (`scripts/system-packages`
+installs it).
 Rendering takes tens of milliseconds a page, so a PDF is rendered once, when the message is
 queued, and stored with it. Only `data:` URLs are fetched: a template can never make the
 renderer read a file or the network.
