@@ -1,7 +1,8 @@
 """Import a 1,000,000-row ledger file (the generic layout) into a fresh SQLite store.
 
-Prints the import's rows per second and peak memory, the time our reading and checking of the
-file takes on its own, and, as the floor, the time Polars takes merely to parse the same file;
+Prints the import's rows per second, peak memory and CPU time, the time our reading and checking
+of the file takes on its own, and, as the floor, the time Polars takes merely to parse the same
+file (best of three);
 ends with `ratio=<import / Polars parse> peak_mb=<peak of the importing process> rows_per_s=<rows/s>`.
 
 The file (1,000,000 invoices and credit notes over 100,000 debtors, about 110 MB) is written
@@ -60,7 +61,12 @@ def _peak_mb() -> float:
     return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
 
 
-def _import(path: Path, results: "multiprocessing.Queue[tuple[float, float, int, str]]") -> None:
+def _cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _import(path: Path, results: "multiprocessing.Queue[tuple[float, float, int, str, float]]") -> None:
     from arrears.core.ledger import Creditor
     from arrears.services.import_ledger import import_ledger
     from arrears.store.database import make_engine, session_factory, upgrade
@@ -73,11 +79,11 @@ def _import(path: Path, results: "multiprocessing.Queue[tuple[float, float, int,
         with uow:
             uow.creditors.add(Creditor(code="BENCH", name="Bench creditor"))
             uow.commit()
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), _cpu_seconds()
         report = import_ledger(uow, "BENCH", path, who="bench", profile="generic")
-        elapsed = time.perf_counter() - started
+        elapsed, cpu = time.perf_counter() - started, _cpu_seconds() - cpu
         engine.dispose()
-    results.put((elapsed, _peak_mb(), report.summary.added, report.status))
+    results.put((elapsed, _peak_mb(), report.summary.added, report.status, cpu))
 
 
 def _read_only(path: Path, results: "multiprocessing.Queue[tuple[float, int]]") -> None:
@@ -85,7 +91,7 @@ def _read_only(path: Path, results: "multiprocessing.Queue[tuple[float, int]]") 
 
     started = time.perf_counter()
     parsed = read_ledger(path, profile="generic", default_currency="GBP")
-    results.put((time.perf_counter() - started, len(parsed.accepted_documents())))
+    results.put((time.perf_counter() - started, parsed.document_count()))
 
 
 def _child(target, path: Path):  # type: ignore[no-untyped-def]
@@ -105,10 +111,10 @@ def main() -> None:
     size_mb = path.stat().st_size / (1024 * 1024)
     print(f"file: {path.name}, {ROWS:,} rows, {size_mb:.0f} MB")
 
-    elapsed, peak_mb, added, status = _child(_import, path)
+    elapsed, peak_mb, added, status, cpu = _child(_import, path)
     print(
         f"import into SQLite: {elapsed:.2f} s ({status}, {added:,} added), {ROWS / elapsed:,.0f} rows/s, "
-        f"peak {peak_mb:.0f} MB"
+        f"peak {peak_mb:.0f} MB, {cpu:.1f} s of CPU (all threads; on a busy machine the steadier figure)"
     )
 
     read_elapsed, documents = _child(_read_only, path)
@@ -118,10 +124,13 @@ def main() -> None:
 
     import polars
 
-    started = time.perf_counter()
-    frame = polars.read_csv(path)
-    floor = time.perf_counter() - started
-    print(f"Polars parse of the same file (the floor): {floor:.2f} s ({frame.height:,} rows)")
+    floors = []
+    for _ in range(3):
+        started = time.perf_counter()
+        frame = polars.read_csv(path)
+        floors.append(time.perf_counter() - started)
+    floor = min(floors)
+    print(f"Polars parse of the same file (the floor, best of 3): {floor:.2f} s ({frame.height:,} rows)")
     ratio = elapsed / floor
     print(f"import / parse: {ratio:.1f}x (target: within 4x; peak target: under 1,536 MB)")
     print(f"ratio={ratio:.1f} peak_mb={peak_mb:.0f} rows_per_s={ROWS / elapsed:.0f}")

@@ -5,13 +5,17 @@ An area adds its commands in `arrears/cli/<area>.py` (importing `app` and helper
 """
 
 from arrears.cli import (
+    agent,  # noqa: F401  (registers its commands)
     bank,  # noqa: F401  (registers its commands)
     collections,  # noqa: F401  (registers its commands)
     comms,  # noqa: F401  (registers its commands)
     connections,  # noqa: F401  (registers its commands)
     deals,  # noqa: F401  (registers its commands)
+    demo,  # noqa: F401  (registers its commands)
     intake,  # noqa: F401  (registers its commands)
     ledger,  # noqa: F401  (registers its commands)
+    mailbox,  # noqa: F401  (registers its commands)
+    serve,  # noqa: F401  (registers its commands)
 )
 from arrears.cli.app import app
 

@@ -137,6 +137,8 @@ def render_import(report: ImportReport, errors_csv: Path | None) -> None:
             f"{total.net_open.amount:,}",
         )
     console.print(table)
+    for line in report.bank_cash_lines:  # why the ledger's open invoices are below the file's
+        console.print(line, soft_wrap=True, highlight=False, markup=False)
     console.print(f"debtors: {summary.debtors}; cash on account: {summary.payments}")
     declared = report.declared_total
     if declared is not None and report.total_checked:

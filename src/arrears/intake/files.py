@@ -81,6 +81,18 @@ class LedgerFileError(ArrearsError):
 
 
 @dataclass(frozen=True, slots=True)
+class LineStats:
+    """What the scan of a CSV file saw, for a reader that splits it into lines itself
+    (`arrears.intake.clean_csv`): where no carriage return stands alone and quotes enclose
+    only whole fields within a line, the file's lines are exactly the csv module's rows."""
+
+    line_feeds: int
+    lone_carriage_returns: int  # a CR not followed by LF: the csv module ends a row there
+    quotes: int
+    ends_with_line_feed: bool
+
+
+@dataclass(frozen=True, slots=True)
 class RawTable:
     """A ledger file, looked at but not yet read: `rows()` streams it."""
 
@@ -91,6 +103,7 @@ class RawTable:
     encoding: str | None = None  # CSV only
     delimiter: str | None = None  # CSV only
     sheet: str | None = None  # Excel only
+    lines: LineStats | None = None  # CSV only: what the scan saw of its line ends and quotes
 
     @property
     def name(self) -> str:
@@ -145,7 +158,7 @@ def open_table(
         _check_workbook(table)
         return table
     chosen = _encoding_name(source, encoding) if encoding else None
-    digest, size, detected = _scan_text(path, chosen)
+    digest, size, detected, lines = _scan_text(path, chosen)
     text_encoding = chosen or detected
     sample = _sample(path, text_encoding)
     if not sample.strip():
@@ -153,7 +166,15 @@ def open_table(
     if delimiter is not None and delimiter not in DELIMITERS:
         shown = ", ".join(repr(d) for d in DELIMITERS)
         raise LedgerFileError.at(source, None, f"delimiter {delimiter!r} is not one of {shown}")
-    return RawTable(path, "csv", digest, size, encoding=text_encoding, delimiter=delimiter or _sniff(sample))
+    return RawTable(
+        path,
+        "csv",
+        digest,
+        size,
+        encoding=text_encoding,
+        delimiter=delimiter or _sniff(sample),
+        lines=lines,
+    )
 
 
 def _encoding_name(source: str, name: str) -> str:
@@ -175,8 +196,9 @@ def _digest(path: Path) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
-def _scan_text(path: Path, encoding: str | None) -> tuple[str, int, str]:
-    """The digest, the size and the encoding (the one given, checked; or the one detected).
+def _scan_text(path: Path, encoding: str | None) -> tuple[str, int, str, LineStats | None]:
+    """The digest, the size, the encoding (the one given, checked; or the one detected) and the
+    line statistics (None for UTF-16, whose bytes are not characters).
 
     Decoding is checked chunk by chunk with an incremental decoder, so a bad byte is found
     with its line number without holding the file in memory. Windows-1252 is tried only when
@@ -191,18 +213,18 @@ def _scan_text(path: Path, encoding: str | None) -> tuple[str, int, str]:
         elif first.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
             encoding = "utf-16"
     if encoding is not None:
-        digest, size, failure = _decodes(path, encoding)
+        digest, size, failure, lines = _decodes(path, encoding)
         if failure is not None:
             raise LedgerFileError.at(
                 source, None, f"is not valid {encoding} text ({failure}): give the right encoding"
             )
-        return digest, size, encoding
-    digest, size, utf8_failure = _decodes(path, "utf-8")
+        return digest, size, encoding, lines
+    digest, size, utf8_failure, lines = _decodes(path, "utf-8")
     if utf8_failure is None:
-        return digest, size, "utf-8"
-    digest, size, cp1252_failure = _decodes(path, "cp1252")
+        return digest, size, "utf-8", lines
+    digest, size, cp1252_failure, lines = _decodes(path, "cp1252")
     if cp1252_failure is None:
-        return digest, size, "cp1252"
+        return digest, size, "cp1252", lines
     raise LedgerFileError.at(
         source,
         None,
@@ -211,13 +233,15 @@ def _scan_text(path: Path, encoding: str | None) -> tuple[str, int, str]:
     )
 
 
-def _decodes(path: Path, encoding: str) -> tuple[str, int, str | None]:
-    """(digest, size, why the file is not valid `encoding` text, or None if it is).
+def _decodes(path: Path, encoding: str) -> tuple[str, int, str | None, LineStats | None]:
+    """(digest, size, why the file is not valid `encoding` text or None if it is, line stats).
     NUL bytes are refused outright (except in UTF-16, where they are half of every letter)."""
     digest = hashlib.sha256()
     size = 0
     decoder = codecs.getincrementaldecoder(encoding)()
     lines_before = 0
+    carriage_returns = crlf = quotes = 0
+    last = b""
     with path.open("rb") as handle:
         while chunk := handle.read(_CHUNK):
             digest.update(chunk)
@@ -240,13 +264,20 @@ def _decodes(path: Path, encoding: str) -> tuple[str, int, str | None]:
                 else:
                     offset, byte = error.offset, chunk[error.offset]
                 line = lines_before + chunk[:offset].count(b"\n") + 1
-                return "", size, f"line {line} has byte 0x{byte:02X}"
+                return "", size, f"line {line} has byte 0x{byte:02X}", None
             lines_before += chunk.count(b"\n")
+            carriage_returns += chunk.count(b"\r")
+            crlf += chunk.count(b"\r\n") + (last == b"\r" and chunk[:1] == b"\n")
+            quotes += chunk.count(b'"')
+            last = chunk[-1:]
         try:
             decoder.decode(b"", final=True)
         except UnicodeDecodeError:
-            return "", size, "the file ends in the middle of a character"
-    return digest.hexdigest(), size, None
+            return "", size, "the file ends in the middle of a character", None
+    lines = None
+    if encoding != "utf-16":
+        lines = LineStats(lines_before, carriage_returns - crlf, quotes, last == b"\n")
+    return digest.hexdigest(), size, None, lines
 
 
 class _Undefined(ValueError):

@@ -30,6 +30,8 @@ from arrears.intake.validation import ParsedLedger, parse_ledger
 
 HEAD_ROWS = 60
 TRIAL_ROWS = 300
+CLEAN_READ_BYTES = 256 * 1024
+"""Files from this size up are first tried column by column (a few thousand rows and more)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +66,9 @@ def read_ledger(
     ):
         table = open_table(path, encoding=wanted_encoding, delimiter=wanted_delimiter)
     with _no_gc():
-        parsed = parse_ledger(table, chosen.profile, chosen.header, default_currency=default_currency)
+        parsed = _read_clean(table, chosen, default_currency) or parse_ledger(
+            table, chosen.profile, chosen.header, default_currency=default_currency
+        )
     parsed.profile_reason = chosen.reason
     if parsed.data_rows == 0 and not parsed.errors:
         where = f"row {chosen.header.row}" if chosen.header.row is not None else "the file"
@@ -75,6 +79,16 @@ def read_ledger(
             "(a full import of an empty ledger would mark every open document settled)",
         )
     return parsed
+
+
+def _read_clean(table: RawTable, chosen: ChosenProfile, default_currency: str) -> ParsedLedger | None:
+    """A large clean CSV file read column by column (`arrears.intake.clean_csv`), or None (then
+    it is read row by row). Small files go row by row: Polars' start-up is not worth it."""
+    if table.kind != "csv" or table.size < CLEAN_READ_BYTES:
+        return None
+    from arrears.intake.clean_csv import read_clean_csv
+
+    return read_clean_csv(table, chosen.profile, chosen.header, default_currency=default_currency)
 
 
 def choose_profile(

@@ -23,16 +23,20 @@ The rules:
   lists is no longer unallocated (allocated in the source);
 - debtors are matched by account code; new ones are added; for known ones the file's name,
   payment terms, credit limit and primary contact's details (when it gives them) replace the
-  stored ones; other contacts and flags set in Arrears are kept.
+  stored ones; other contacts and flags set in Arrears are kept;
+- an invoice the bank has paid (a `BANK-...` payment's cash Arrears allocated) keeps the file's
+  open amount less the bank cash the source has not recorded yet, so an export made before the
+  bookkeeper entered the payment does not reopen it (`arrears.intake.ledger_bank_cash`).
 """
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import NamedTuple
 
 from arrears.core.ledger import Contact, Debtor, Payment, PostalAddress
 from arrears.core.money import Money
+from arrears.intake.ledger_bank_cash import BankCashPlan, InvoiceBankCash, plan_bank_cash
 from arrears.intake.validation import ParsedLedger, SourceDebtor, SourceDocument, currency_exponent
 from arrears.store.repositories.documents import DocumentRow, StoredDocument
 from arrears.store.repositories.imports import StoredPayment
@@ -75,7 +79,7 @@ class SyncPlan:
 
     debtors_to_add: list[Debtor] = field(default_factory=list)
     debtors_to_update: list[DebtorUpdate] = field(default_factory=list)
-    documents_to_add: list[DocumentRow] = field(default_factory=list)
+    documents_to_add: Sequence[DocumentRow] = field(default_factory=list)  # a DocumentFrame, or a list
     documents_to_update: list[DocumentUpdate] = field(default_factory=list)
     documents_to_settle: list[SettledDocument] = field(default_factory=list)
     unchanged: int = 0
@@ -86,6 +90,7 @@ class SyncPlan:
     payments_to_update: list[PaymentUpdate] = field(default_factory=list)
     payments_to_clear: list[PaymentUpdate] = field(default_factory=list)
     open_documents_before: int = 0
+    bank_cash: BankCashPlan = field(default_factory=BankCashPlan)
 
     @property
     def reopened(self) -> int:
@@ -107,61 +112,114 @@ def plan_sync(
     assumed_due: set[int],
     imported_payments: set[int],
     full: bool,
+    bank_cash: Sequence[InvoiceBankCash] = (),
 ) -> SyncPlan:
     """The plan for bringing the ledger to what `parsed` says (see the module docstring).
 
     `assumed_due` holds the ids of stored documents whose due date an earlier import assumed;
     `imported_payments` the ids of payments earlier imports added (the only cash a full import
-    may clear: a payment recorded from a bank statement is not in the package's export yet).
+    may clear: a payment recorded from a bank statement is not in the package's export yet);
+    `bank_cash` the invoices with cash of the bank's payments on them
+    (`ledger_bank_cash.bank_cash_on_invoices`), whose open amounts the file's figures do not
+    give alone.
+
+    A file read column by column (`parsed.frame`) is planned by the same rules written over
+    columns (`ledger_sync_frames`), with the stored documents best given as the store's
+    `StoredDocumentFrame`: the plan is the same, list for list and in the same order.
     """
     plan = SyncPlan()
     debtors = parsed.accepted_debtors()
-    documents = parsed.accepted_documents() if parsed.profile.contents == "documents" else []
-    currencies = _debtor_currencies(documents, creditor_currency)
+    columnar = parsed.frame is not None and parsed.profile.contents == "documents"
+    documents = parsed.accepted_documents() if parsed.profile.contents == "documents" and not columnar else []
+    if columnar:
+        from arrears.intake.ledger_sync_frames import debtor_currencies
+
+        currencies = debtor_currencies(parsed.accepted_frame())
+    else:
+        currencies = _debtor_currencies(documents, creditor_currency)
     _plan_debtors(plan, creditor, debtors, stored_debtors, currencies, creditor_currency, parsed)
     terms = {
         code: _terms(code, debtors, stored_debtors, parsed.profile.default_terms_days) for code in currencies
     }
     if parsed.profile.contents == "debtors":
         return plan
+    if columnar:
+        from arrears.intake.ledger_sync_frames import plan_frame
+
+        plan_frame(plan, parsed.accepted_frame(), stored_documents, terms, assumed_due, full)
+    else:
+        _plan_documents(plan, documents, stored_documents, terms, assumed_due, full)
+    if bank_cash:
+        numbers = {invoice.number for invoice in bank_cash}
+        if columnar:
+            from arrears.intake.ledger_sync_frames import listed_invoices
+
+            listed = listed_invoices(parsed.accepted_frame(), numbers)
+        else:
+            listed = {d.number for d in documents if d.kind == "invoice" and d.number in numbers}
+        plan_bank_cash(plan, bank_cash, listed, full, stored_documents)
+    _plan_payments(plan, creditor, parsed, stored_payments, imported_payments, full)
+    return plan
+
+
+def _plan_documents(
+    plan: SyncPlan,
+    documents: Iterable[SourceDocument],
+    stored_documents: Mapping[tuple[str, str], StoredDocument],
+    terms: Mapping[str, int],
+    assumed_due: set[int],
+    full: bool,
+) -> None:
     seen: set[tuple[str, str]] = set()
+    added: list[DocumentRow] = []
     for document in documents:
-        key = (document.kind, document.number)
-        seen.add(key)
-        stored = stored_documents.get(key)
-        due, assumed_days = _due_date(document, terms)
-        if stored is None:
-            plan.documents_to_add.append(
-                _row(document, due, document.amount_minor or document.open_minor, None)
-            )
-            if assumed_days is not None:
-                plan.due_assumed.append((document.kind, document.number, assumed_days))
-            continue
-        if stored.status == "written_off":
-            plan.kept_written_off.append(key)
-            plan.unchanged += 1
-            continue
-        amount = document.amount_minor
-        if amount is None:
-            amount = max(stored.amount_minor, document.open_minor)
-        row = _row(document, due, amount, stored)
-        fields = _changed(row, stored)
-        if assumed_days is not None and stored.id not in assumed_due:
-            plan.due_assumed.append((document.kind, document.number, assumed_days))
-        elif assumed_days is None and stored.id in assumed_due:
-            plan.due_given.append(key)
-        if not fields:
-            plan.unchanged += 1
-            continue
-        change = "reopened" if stored.status == "settled_in_source" else "updated"
-        plan.documents_to_update.append(DocumentUpdate(stored.id, document.kind, row, stored, change, fields))
+        seen.add((document.kind, document.number))
+        row = _plan_document(plan, document, stored_documents, terms, assumed_due)
+        if row is not None:
+            added.append(row)
+    plan.documents_to_add = added
     plan.open_documents_before = sum(1 for d in stored_documents.values() if d.status in OPEN_STATUSES)
     if full:
         for (kind, number), stored in stored_documents.items():
             if (kind, number) not in seen and stored.status in OPEN_STATUSES:
                 plan.documents_to_settle.append(SettledDocument(stored.id, kind, number, stored))
-    _plan_payments(plan, creditor, parsed, stored_payments, imported_payments, full)
-    return plan
+
+
+def _plan_document(
+    plan: SyncPlan,
+    document: SourceDocument,
+    stored_documents: Mapping[tuple[str, str], StoredDocument],
+    terms: Mapping[str, int],
+    assumed_due: set[int],
+) -> DocumentRow | None:
+    """Plan one document of the file: the row to add when the ledger does not have it (for the
+    caller to add), None when it is compared and planned here (updated, reopened, left alone)."""
+    key = (document.kind, document.number)
+    stored = stored_documents.get(key)
+    due, assumed_days = _due_date(document, terms)
+    if stored is None:
+        if assumed_days is not None:
+            plan.due_assumed.append((document.kind, document.number, assumed_days))
+        return _row(document, due, document.amount_minor or document.open_minor, None)
+    if stored.status == "written_off":
+        plan.kept_written_off.append(key)
+        plan.unchanged += 1
+        return None
+    amount = document.amount_minor
+    if amount is None:
+        amount = max(stored.amount_minor, document.open_minor)
+    row = _row(document, due, amount, stored)
+    fields = _changed(row, stored)
+    if assumed_days is not None and stored.id not in assumed_due:
+        plan.due_assumed.append((document.kind, document.number, assumed_days))
+    elif assumed_days is None and stored.id in assumed_due:
+        plan.due_given.append(key)
+    if not fields:
+        plan.unchanged += 1
+        return None
+    change = "reopened" if stored.status == "settled_in_source" else "updated"
+    plan.documents_to_update.append(DocumentUpdate(stored.id, document.kind, row, stored, change, fields))
+    return None
 
 
 def _debtor_currencies(documents: Iterable[SourceDocument], default: str) -> dict[str, str]:

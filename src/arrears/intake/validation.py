@@ -25,13 +25,16 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 from operator import itemgetter
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from arrears.core.errors import ArrearsError
 from arrears.core.money import check_currency, minor_units
 from arrears.intake.files import RawRow, RawTable
 from arrears.intake.profiles import HeaderMatch, Kind, LedgerProfile, normalise_header, normalise_value
 from arrears.intake.values import AmountReader, DateReader, code_for_name, terms_days
+
+if TYPE_CHECKING:
+    import polars as pl
 
 NUMBER_LENGTH = 64
 REFERENCE_LENGTH = 128
@@ -143,7 +146,7 @@ class ParsedLedger:
     profile: LedgerProfile
     header: HeaderMatch
     default_currency: str
-    documents: list[SourceDocument] = field(default_factory=list)
+    _documents: list[SourceDocument] = field(default_factory=list)
     payments: list[SourcePayment] = field(default_factory=list)
     debtors: dict[str, SourceDebtor] = field(default_factory=dict)
     errors: list[RowError] = field(default_factory=list)
@@ -157,6 +160,17 @@ class ParsedLedger:
     unreadable_amounts: int = 0
     document_rows: dict[tuple[str, str], list[int]] = field(default_factory=dict)  # line layouts
     profile_reason: str = ""  # how the profile was chosen
+    # the documents column by column (`arrears.intake.clean_csv`), when the file was read so
+    frame: "pl.DataFrame | None" = field(default=None, compare=False, repr=False)
+
+    @property
+    def documents(self) -> list[SourceDocument]:
+        """Every document read, in file order. A file read column by column keeps them in
+        `frame`; they are made into tuples here only when asked for (a million of them cost
+        seconds and hundreds of megabytes, which the import itself avoids)."""
+        if self.frame is not None and len(self._documents) != self.frame.height:
+            self._documents = [SourceDocument._make(row) for row in self.frame.iter_rows()]
+        return self._documents
 
     def reject(self, error: RowError, *rows: int) -> None:
         self.errors.append(error)
@@ -167,6 +181,21 @@ class ParsedLedger:
             return self.documents
         rejected = self.rejected
         return [document for document in self.documents if document.row not in rejected]
+
+    def accepted_frame(self) -> "pl.DataFrame":
+        """The documents that stand, column by column (for a file read that way)."""
+        assert self.frame is not None
+        if not self.rejected:
+            return self.frame
+        import polars as pl
+
+        return self.frame.filter(~pl.col("row").is_in(sorted(self.rejected)))
+
+    def document_count(self) -> int:
+        """How many documents stand."""
+        if self.frame is not None:
+            return self.accepted_frame().height
+        return len(self.accepted_documents())
 
     def accepted_payments(self) -> list[SourcePayment]:
         rejected = self.rejected
@@ -186,6 +215,13 @@ class ParsedLedger:
 
     def totals(self) -> dict[str, CurrencyTotals]:
         """Per currency: documents, open invoices, open credit notes, unallocated cash."""
+        totals = self._frame_totals() if self.frame is not None else self._document_totals()
+        for payment in self.accepted_payments():
+            total = totals.setdefault(payment.currency, CurrencyTotals())
+            total.cash_unallocated += payment.unallocated_minor
+        return dict(sorted(totals.items()))
+
+    def _document_totals(self) -> dict[str, CurrencyTotals]:
         totals: dict[str, CurrencyTotals] = {}
         for document in self.accepted_documents():
             total = totals.get(document.currency)
@@ -196,13 +232,28 @@ class ParsedLedger:
                 total.invoices_open += document.open_minor
             else:
                 total.credit_notes_open += document.open_minor
-        for payment in self.accepted_payments():
-            total = totals.setdefault(payment.currency, CurrencyTotals())
-            total.cash_unallocated += payment.unallocated_minor
-        return dict(sorted(totals.items()))
+        return totals
+
+    def _frame_totals(self) -> dict[str, CurrencyTotals]:
+        import polars as pl
+
+        invoice = pl.col("kind") == "invoice"
+        sums = (
+            self.accepted_frame()
+            .group_by("currency")
+            .agg(
+                pl.len(),
+                pl.col("open_minor").filter(invoice).sum().alias("invoices"),
+                pl.col("open_minor").filter(~invoice).sum().alias("credit_notes"),
+            )
+        )
+        return {row[0]: CurrencyTotals(row[1], row[2], row[3]) for row in sums.iter_rows()}
 
     def referenced_debtors(self) -> set[str]:
-        return {d.debtor for d in self.accepted_documents()} | {p.debtor for p in self.accepted_payments()}
+        payments = {p.debtor for p in self.accepted_payments()}
+        if self.frame is not None:
+            return set(self.accepted_frame()["debtor"].unique().to_list()) | payments
+        return {d.debtor for d in self.accepted_documents()} | payments
 
     def check_declared_total(self) -> None:
         """The rows must add up to the file's own TOTAL row, when it has one and one currency."""
@@ -738,10 +789,10 @@ class _Reader:
         key = (document.kind, document.number)
         seen = self.seen_documents.get(key)
         if seen is None:
-            self.seen_documents[key] = len(parsed.documents)
-            parsed.documents.append(document)
+            self.seen_documents[key] = len(parsed._documents)
+            parsed._documents.append(document)
             return
-        first = parsed.documents[seen]
+        first = parsed._documents[seen]
         same = first[1:] == document[1:]
         label = f"{document.kind.replace('_', ' ')} {document.number}"
         column = self.column("number")
@@ -887,7 +938,16 @@ def undefined_debtors(parsed: ParsedLedger, known: Collection[str]) -> int:
     missing = 0
     column = parsed.header.name_of("debtor_code")
     hint = "give its name (DebtorName) on one of its rows, or import the customer list first"
-    entries = [(d.row, d.debtor) for d in parsed.accepted_documents()]
+    if parsed.frame is not None:  # only the rows of the debtors that are missing, if any
+        import polars as pl
+
+        frame = parsed.accepted_frame()
+        missing_codes = [
+            code for code in frame["debtor"].unique().to_list() if code not in defined and code not in known
+        ]
+        entries = frame.filter(pl.col("debtor").is_in(missing_codes)).select("row", "debtor").rows()
+    else:
+        entries = [(d.row, d.debtor) for d in parsed.accepted_documents()]
     entries += [(p.row, p.debtor) for p in parsed.accepted_payments()]
     for row, code in entries:
         if code in defined or code in known:

@@ -19,6 +19,15 @@ run one after the other. The steps:
    in the source (full-ledger imports only), cash on account; then the import is recorded with
    its counts, its totals per currency and every change beyond an addition.
 
+The bank's cash is counted once (`arrears.services.import_bank_cash`): the file's new cash on
+account that a bank payment brought first is linked to it before the comparison, and an invoice
+the bank has paid keeps the file's open amount less the bank cash the file does not show yet
+(the report's totals stay the file's; `ImportReport.bank_cash_not_in_file` is the difference).
+
+A large clean CSV file is read, compared and written column by column (Polars; see
+`arrears.intake.clean_csv` and `arrears.intake.ledger_sync_frames`), with the same outcome to
+the last line of the report; any other file row by row.
+
 `dry_run` does steps 1-5 and writes nothing at all (not even the record). A full import that
 would settle more than half of the creditor's open documents (and more than 20) is refused
 unless `allow_mass_settle`: it is more likely the wrong file, or a part ledger, than a week's
@@ -44,6 +53,14 @@ from arrears.intake.validation import (
     RowError,
     currency_exponent,
     undefined_debtors,
+)
+from arrears.services.import_bank_cash import (
+    apply_bank_cash,
+    bank_cash_change_rows,
+    bank_cash_not_in_file,
+    bank_cash_waiting,
+    describe_bank_cash,
+    link_file_cash,
 )
 from arrears.store.repositories.imports import ChangeRow, ImportSummary, ImportTotals
 from arrears.store.tables_intake import IMPORT_SOURCES
@@ -75,6 +92,10 @@ class ImportReport:
     warnings: tuple[str, ...] = ()
     quarantine_rows: int = 0
     plan: SyncPlan | None = field(default=None, compare=False, repr=False)
+    # per currency, the bank cash the file does not show yet: the ledger's open invoices are the
+    # file's (`summary.totals`) less this; and lines saying so, per currency and per invoice
+    bank_cash_not_in_file: tuple[Money, ...] = ()
+    bank_cash_lines: tuple[str, ...] = ()
 
     @property
     def status(self) -> str:
@@ -145,10 +166,10 @@ def import_ledger(
             uow.creditors.lock(creditor)
         creditor_value = uow.creditors.get(creditor)
         full = mode == "full" and parsed.profile.contents == "documents"
-        stored_debtors = {debtor.account_code: debtor for debtor in uow.debtors.list_all(creditor)}
+        stored_debtors = uow.imports.debtor_index(creditor)
         undefined_debtors(parsed, stored_debtors)
         base = _summary(parsed, creditor, started, who, source, mode)
-        accepted = len(parsed.accepted_documents()) + len(parsed.accepted_payments())
+        accepted = parsed.document_count() + len(parsed.accepted_payments())
         if parsed.profile.contents == "debtors":
             accepted = len(parsed.accepted_debtors())
         if parsed.errors and (not accept_valid or accepted == 0):
@@ -172,7 +193,11 @@ def import_ledger(
                 summary = _record(uow, creditor, summary)
                 uow.commit()
             return _report(parsed, summary, dry_run)
-        documents = uow.documents.import_index(creditor)
+        # the bank's cash first: the file's cash that a bank payment brought is that payment
+        linked = link_file_cash(uow, creditor, parsed) if parsed.profile.contents == "documents" else {}
+        bank_cash = bank_cash_waiting(uow, creditor) if parsed.profile.contents == "documents" else []
+        columnar = parsed.frame is not None  # a large clean file: compared column by column
+        documents = uow.imports.document_frame(creditor) if columnar else uow.documents.import_index(creditor)
         plan = plan_sync(
             parsed,
             creditor=creditor,
@@ -183,8 +208,13 @@ def import_ledger(
             assumed_due=uow.imports.documents_without_due_date(creditor) if documents else set(),
             imported_payments=uow.imports.imported_payment_ids(creditor),
             full=full,
+            bank_cash=bank_cash,
         )
         del documents
+        plan.bank_cash.linked = linked
+        # a linked payment the file gives as stored is still a change: it was the bank's
+        updated_cash = {payment.reference for payment in plan.payments_to_update}
+        relinked = sum(1 for reference in linked if reference not in updated_cash)
         _guard_mass_settle(plan, allow_mass_settle, parsed.table.name)
         status = "partial" if parsed.errors else "applied"
         quarantine: Path | None = None
@@ -197,8 +227,8 @@ def import_ledger(
             status,
             _now(now),
             added=len(plan.documents_to_add) + len(plan.payments_to_add),
-            updated=plan.updated + len(plan.payments_to_update) + len(plan.payments_to_clear),
-            unchanged=plan.unchanged,
+            updated=plan.updated + len(plan.payments_to_update) + len(plan.payments_to_clear) + relinked,
+            unchanged=plan.unchanged - relinked,
             settled=len(plan.documents_to_settle),
             reopened=plan.reopened,
             debtors_added=len(plan.debtors_to_add),
@@ -211,6 +241,7 @@ def import_ledger(
         summary = _record(uow, creditor, summary)
         assert summary.id is not None
         uow.imports.add_changes(creditor, summary.id, _change_rows(uow, creditor, plan, settle_reason))
+        uow.imports.add_changes(creditor, summary.id, bank_cash_change_rows(uow, creditor, plan, parsed))
         quarantined = _write_quarantine(parsed, quarantine) if quarantine is not None else 0
         uow.commit()
     return _report(parsed, summary, dry_run, plan=plan, changes=lines, quarantined=quarantined)
@@ -281,13 +312,13 @@ def _guard_mass_settle(plan: SyncPlan, allowed: bool, name: str) -> None:
 
 
 def _apply(uow: UnitOfWork, creditor: str, plan: SyncPlan) -> None:
+    apply_bank_cash(uow, creditor, plan.bank_cash)
     if plan.debtors_to_add:
-        uow.debtors.add(creditor, plan.debtors_to_add)
+        uow.imports.add_debtors(creditor, plan.debtors_to_add)
     for update in plan.debtors_to_update:
         uow.debtors.update(creditor, update.new)
     if plan.documents_to_add:
-        uow.imports.prepare_bulk_load(len(plan.documents_to_add))
-        uow.documents.add_checked_rows(creditor, plan.documents_to_add)
+        uow.imports.add_documents(creditor, plan.documents_to_add)
     if plan.documents_to_update:
         uow.documents.update_from_import(creditor, [(u.id, u.row) for u in plan.documents_to_update])
     if plan.documents_to_settle:
@@ -328,6 +359,7 @@ def _describe(plan: SyncPlan, settle_reason: str) -> tuple[str, ...]:
         )
     for kind, number in plan.kept_written_off:
         lines.append(f"{kind.replace('_', ' ')} {number} is written off in Arrears: left as it is")
+    lines.extend(describe_bank_cash(plan.bank_cash))
     return tuple(lines)
 
 
@@ -455,6 +487,7 @@ def _report(
                 else "some amounts could not be read"
             )
         )
+    bank_cash, bank_lines = bank_cash_not_in_file(plan.bank_cash) if plan is not None else ((), ())
     return ImportReport(
         summary=summary,
         profile_title=parsed.profile.title,
@@ -469,4 +502,6 @@ def _report(
         warnings=tuple(warnings),
         quarantine_rows=quarantined,
         plan=plan,
+        bank_cash_not_in_file=bank_cash,
+        bank_cash_lines=bank_lines,
     )

@@ -16,6 +16,13 @@ to 100). This module applies it to the store:
 - `rematch_queue` runs the matcher again over the queue (after new invoices were imported).
 
 Promises and plans need nothing more: their status follows from the allocations.
+
+**One payment, one record** (`arrears.services.payment_pairing`): before a credit is scored, it
+is compared with the payments the accounting package recorded that no bank line has brought
+yet. A credit that is one of them (same amount, dated within ten days, citing a document it
+settles, or from its debtor's known account or name) is matched to that payment and allocates
+nothing: the package's allocations stand. One with no clue is queued with the package
+payment as a suggestion; a person matching it to that debtor links it the same way.
 """
 
 from collections.abc import Callable, Iterable, Sequence
@@ -27,8 +34,16 @@ from arrears.core.errors import ArrearsError
 from arrears.core.ledger import Document, Payment, allocate_payment
 from arrears.core.matching import BankCredit, Candidate, MatchBook, MatchResult, match_credit
 from arrears.core.money import Money
+from arrears.core.payment_pairing import RecordedPayment, same_amount_nearby
 from arrears.services.deal_book import load_deal_book
+from arrears.services.payment_pairing import (
+    link_line,
+    package_payment_for,
+    suggestions_for,
+    waiting_package_payments,
+)
 from arrears.store.repositories import QueuedLine, StoredLine
+from arrears.store.repositories.payments_links import bank_reference
 from arrears.store.unit_of_work import UnitOfWork
 
 AUTO_MATCHER = "auto"
@@ -45,7 +60,10 @@ def _now() -> datetime:
 
 @dataclass(frozen=True, slots=True)
 class LineMatched:
-    """A credit that became a payment: to whom, what it settled and what stayed on account."""
+    """A credit that became a payment: to whom, what it settled and what stayed on account.
+    `linked`: the credit is a payment the accounting package had recorded already (`payment`
+    is the package's); it allocated nothing, and `documents` are what the package says it
+    settles."""
 
     line: StoredLine
     debtor: str
@@ -55,6 +73,7 @@ class LineMatched:
     on_account: Money
     confidence: int
     method: str
+    linked: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +86,7 @@ class LineQueued:
 
 def payment_reference(line: StoredLine) -> str:
     """The payment a bank line becomes: `BANK-` and the first 20 characters of its fingerprint."""
-    return f"BANK-{line.fingerprint[:20]}"
+    return bank_reference(line.fingerprint)
 
 
 def credit_of(line: StoredLine) -> BankCredit:
@@ -107,9 +126,19 @@ def match_lines_in(
     if not credits:
         return [], []
     book = match_book(uow, creditor, as_of)
+    waiting = waiting_package_payments(uow, creditor)
     matched: list[LineMatched] = []
     queued: list[LineQueued] = []
     for line in credits:
+        known = package_payment_for(line, book, waiting)
+        if known is not None:
+            payment, confidence, reason = known
+            link_line(
+                uow, creditor, line, payment, confidence=confidence, reason=reason, by=AUTO_MATCHER, at=at
+            )
+            waiting.remove(payment)
+            matched.append(_linked(line, payment, confidence))
+            continue
         result = match_credit(credit_of(line), book)
         chosen = result.automatic
         if chosen is not None:
@@ -129,12 +158,16 @@ def match_lines_in(
                 book.replace(document)
             matched.append(done)
             continue
+        offered = suggestions_for(line, waiting)
+        best_debtor = None if result.best is None else result.best.debtor
+        if best_debtor is None and offered:
+            best_debtor = str(offered[0]["debtor"])
         uow.bank.enqueue(
             creditor,
             line.id,
-            best_debtor=None if result.best is None else result.best.debtor,
+            best_debtor=best_debtor,
             best_confidence=0 if result.best is None else result.best.confidence,
-            suggestions=_suggestions(result),
+            suggestions=offered + _suggestions(result),
             at=at,
         )
         queued.append(LineQueued(line, result.best))
@@ -176,6 +209,20 @@ def match_line(
                 found = uow.documents.get(creditor, number)
                 if found.debtor != debtor:
                     raise MatchRefused(f"invoice {number} is on account {found.debtor}, not {debtor}")
+        package = _package_payment_of(uow, creditor, line, debtor, None if documents is None else numbers)
+        if package is not None:
+            link_line(
+                uow,
+                creditor,
+                line,
+                package,
+                confidence=100,
+                reason=f"matched to {debtor} by {by}",
+                by=by,
+                at=now(),
+            )
+            uow.commit()
+            return _linked(line, package, 100)
         done, _ = _apply(
             uow,
             creditor,
@@ -225,6 +272,33 @@ def rematch_queue(
         result = match_lines_in(uow, creditor, lines, as_of=as_of, at=now())
         uow.commit()
     return result
+
+
+def _package_payment_of(
+    uow: UnitOfWork, creditor: str, line: StoredLine, debtor: str, numbers: Sequence[str] | None
+) -> RecordedPayment | None:
+    """The debtor's package payment (of the line's amount, near its date) a person's match
+    means, if any: settling one of `numbers` when they are given (or nothing at all)."""
+    mine = [payment for payment in waiting_package_payments(uow, creditor) if payment.debtor == debtor]
+    candidates = same_amount_nearby(line.amount, line.booking_date, mine)
+    if numbers is not None:
+        candidates = [p for p in candidates if not p.documents or p.documents & set(numbers)]
+    return candidates[0] if candidates else None
+
+
+def _linked(line: StoredLine, payment: RecordedPayment, confidence: int) -> LineMatched:
+    zero = Money.from_minor_units(0, line.amount.currency)  # '0.00', as amounts are shown
+    return LineMatched(
+        line,
+        str(payment.debtor),
+        payment.reference,
+        tuple(sorted(payment.documents)),
+        zero,
+        zero,
+        confidence,
+        f"linked to {payment.reference}",
+        linked=True,
+    )
 
 
 def _apply(

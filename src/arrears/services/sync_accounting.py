@@ -10,6 +10,10 @@
   vendor's balance), payments -> payments with the allocations the vendor links, withdrawn
   records (voided, deleted, draft) off the ledger, then the cursors. Any failure writes none
   of it; the connection keeps the error message (`last_error`).
+  A payment the bank brought first is not counted twice (`arrears.services.payment_pairing`):
+  a new package payment that is a bank payment takes it over (same row, the package's
+  reference and allocations), and an invoice's open amount is the package's less the bank
+  cash the package has not recorded yet.
 - `disconnect` revokes the tokens at the vendor (best effort) and forgets them.
 """
 
@@ -33,6 +37,7 @@ from arrears.intake.accounting.common import (
     SyncResult,
 )
 from arrears.intake.accounting.tokens import OAuthToken, TokenCipher, TokenError, utc_now
+from arrears.services.payment_pairing import keep_bank_cash, link_batch_payments, unlink_deleted
 from arrears.store.repositories.connections import StoredConnection
 from arrears.store.unit_of_work import UnitOfWork
 
@@ -342,6 +347,10 @@ def _write(uow: UnitOfWork, creditor: str, batch: SourceBatch) -> tuple[dict[Ent
             batch.received[Entity.CUSTOMERS], added, updated, 0, batch.skipped[Entity.CUSTOMERS]
         )
     }
+    payments = [_with_debtor(uow, creditor, source, batch) for source in batch.payments]
+    # before the package's documents are written: linking gives back the open amounts the bank
+    # payments had taken, and the package's balances then stand
+    batch.warnings.extend(link_batch_payments(uow, creditor, payments, batch))
     for entity, kind in (
         (Entity.INVOICES, DocumentKind.INVOICE),
         (Entity.CREDIT_NOTES, DocumentKind.CREDIT_NOTE),
@@ -349,6 +358,9 @@ def _write(uow: UnitOfWork, creditor: str, batch: SourceBatch) -> tuple[dict[Ent
         documents = _unique_numbers(
             uow, creditor, kind, [d for d in batch.documents if d.kind is kind], batch
         )
+        if kind is DocumentKind.INVOICE:
+            documents, released = keep_bank_cash(uow, creditor, documents)
+            batch.warnings.extend(released)
         added, updated = uow.documents.upsert_by_reference(creditor, documents)
         withdrawn = uow.documents.withdraw(
             creditor, kind, [w.reference for w in batch.withdrawn_documents if w.kind is kind]
@@ -356,7 +368,6 @@ def _write(uow: UnitOfWork, creditor: str, batch: SourceBatch) -> tuple[dict[Ent
         counts[entity] = EntityCounts(
             batch.received[entity], added, updated, withdrawn, batch.skipped[entity]
         )
-    payments = [_with_debtor(uow, creditor, source) for source in batch.payments]
     references = {a.invoice_reference for source in payments for a in source.allocations}
     references |= {
         a.invoice_reference for allocations in batch.credit_allocations.values() for a in allocations
@@ -372,7 +383,10 @@ def _write(uow: UnitOfWork, creditor: str, batch: SourceBatch) -> tuple[dict[Ent
             [Allocation(creditor, n, a, d, payment=reference) for n, a, d in allocations],
             payment=reference,
         )
-    withdrawn = uow.payments.remove(creditor, [w.reference for w in batch.withdrawn_payments])
+    gone = [w.reference for w in batch.withdrawn_payments]
+    kept = unlink_deleted(uow, creditor, gone)
+    batch.warnings.extend(kept)
+    withdrawn = uow.payments.remove(creditor, gone) + len(kept)
     counts[Entity.PAYMENTS] = EntityCounts(
         batch.received[Entity.PAYMENTS], added, updated, withdrawn, batch.skipped[Entity.PAYMENTS]
     )
@@ -407,16 +421,25 @@ def _allocations(
     return kept
 
 
-def _with_debtor(uow: UnitOfWork, creditor: str, source: SourcePayment) -> SourcePayment:
-    """A payment the vendor did not give a customer for takes the customer of its first invoice."""
+def _with_debtor(uow: UnitOfWork, creditor: str, source: SourcePayment, batch: SourceBatch) -> SourcePayment:
+    """A payment the vendor did not give a customer for takes the customer of its first invoice
+    (as the batch gives it, else as the ledger has it)."""
     if source.payment.debtor is not None or not source.allocations:
         return source
-    numbers = uow.documents.numbers_by_reference(
-        creditor, DocumentKind.INVOICE, [source.allocations[0].invoice_reference]
+    first = source.allocations[0].invoice_reference
+    debtor = next(
+        (
+            d.debtor
+            for d in batch.documents
+            if d.kind is DocumentKind.INVOICE and d.external_reference == first
+        ),
+        None,
     )
-    if not numbers:
-        return source
-    invoice = uow.documents.get(creditor, next(iter(numbers.values())))
+    if debtor is None:
+        numbers = uow.documents.numbers_by_reference(creditor, DocumentKind.INVOICE, [first])
+        if not numbers:
+            return source
+        debtor = uow.documents.get(creditor, next(iter(numbers.values()))).debtor
     payment = source.payment
     return SourcePayment(
         Payment(
@@ -424,7 +447,7 @@ def _with_debtor(uow: UnitOfWork, creditor: str, source: SourcePayment) -> Sourc
             reference=payment.reference,
             received_on=payment.received_on,
             amount=payment.amount,
-            debtor=invoice.debtor,
+            debtor=debtor,
             unallocated=payment.unallocated,
         ),
         source.allocations,

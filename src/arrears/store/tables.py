@@ -233,9 +233,11 @@ metadata = Base.metadata
 # The other areas' tables register on the same metadata; imported last because they use Base
 # and the ledger's records. Migrations and the schema test see every table through `metadata`.
 from arrears.store import (  # noqa: E402, F401
+    tables_agent,
     tables_collections,
     tables_comms,
     tables_connections,
     tables_deals,
     tables_intake,
+    tables_mailbox,
 )

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from arrears.store.repositories import (
     ActionRepository,
+    AgentUploadRepository,
     BankRepository,
     BrandRepository,
     CallRepository,
@@ -34,12 +35,14 @@ from arrears.store.repositories import (
     HoldRepository,
     ImportRepository,
     LedgerQueries,
+    MailboxRepository,
     MetricsQueries,
     OptOutRepository,
     OutboxRepository,
     PaymentRepository,
     PolicyRepository,
     ServiceWindowRepository,
+    UploadTokenRepository,
     WriteOffRepository,
 )
 
@@ -75,6 +78,11 @@ class UnitOfWork(Protocol):
     disputes: DisputeRepository
     write_offs: WriteOffRepository
     bank: BankRepository
+    # the mailbox area
+    mailbox: MailboxRepository
+    # the sync-agent area
+    upload_tokens: UploadTokenRepository
+    agent_uploads: AgentUploadRepository
 
     def __enter__(self) -> Self: ...
 
@@ -119,6 +127,11 @@ class SqlUnitOfWork:
     disputes: DisputeRepository
     write_offs: WriteOffRepository
     bank: BankRepository
+    # the mailbox area
+    mailbox: MailboxRepository
+    # the sync-agent area
+    upload_tokens: UploadTokenRepository
+    agent_uploads: AgentUploadRepository
 
     def __init__(self, session_factory: Callable[[], Session]) -> None:
         self._session_factory = session_factory
@@ -161,6 +174,9 @@ class SqlUnitOfWork:
         self.disputes = DisputeRepository(session, creditor_ids)
         self.write_offs = WriteOffRepository(session, creditor_ids)
         self.bank = BankRepository(session, creditor_ids)
+        self.mailbox = MailboxRepository(session, creditor_ids)
+        self.upload_tokens = UploadTokenRepository(session, creditor_ids)
+        self.agent_uploads = AgentUploadRepository(session, creditor_ids)
         return self
 
     def __exit__(

@@ -26,9 +26,19 @@ and never reads or changes another creditor's rows.
 | `disputes`                    | `DisputeRepository`   | disputes on invoices and their outcomes        |
 | `write_offs`                  | `WriteOffRepository`  | write-offs applied or awaiting approval        |
 | `bank`                        | `BankRepository`      | bank statements, lines, matches, unmatched queue |
+| `mailbox`                     | `MailboxRepository`   | messages taken from intake mailboxes, PDFs to key |
+| `upload_tokens`               | `UploadTokenRepository` | sync agents' upload tokens (hashes only)     |
+| `agent_uploads`               | `AgentUploadRepository` | files agents uploaded, the answers given     |
 """
 
 from arrears.store.repositories._common import CreditorIds
+from arrears.store.repositories.agent_uploads import (
+    AgentUploadRepository,
+    NewUpload,
+    StoredToken,
+    StoredUpload,
+    UploadTokenRepository,
+)
 from arrears.store.repositories.bank import BankRepository, QueuedLine, StoredLine, StoredMatch
 from arrears.store.repositories.collections_actions import ActionRepository, ActionState, StoredAction
 from arrears.store.repositories.collections_holds import HoldRepository, StoredHold
@@ -67,6 +77,7 @@ from arrears.store.repositories.imports import (
     StoredPayment,
 )
 from arrears.store.repositories.ledger import AgeingTotalRow, LedgerQueries, LedgerSnapshot
+from arrears.store.repositories.mailbox import MailboxRepository
 from arrears.store.repositories.metrics import MetricsQueries, PeriodSales, Receivables
 from arrears.store.repositories.payments import PaymentRepository
 
@@ -74,6 +85,7 @@ __all__ = [
     "ActionRepository",
     "ActionState",
     "AgeingTotalRow",
+    "AgentUploadRepository",
     "BankRepository",
     "BrandRepository",
     "CallRepository",
@@ -100,8 +112,10 @@ __all__ = [
     "ImportTotals",
     "LedgerQueries",
     "LedgerSnapshot",
+    "MailboxRepository",
     "MessageSummary",
     "MetricsQueries",
+    "NewUpload",
     "OptOutRepository",
     "OutboxRepository",
     "PaymentRepository",
@@ -124,6 +138,9 @@ __all__ = [
     "StoredRules",
     "StoredSettlement",
     "StoredSkip",
+    "StoredToken",
+    "StoredUpload",
     "StoredWriteOff",
+    "UploadTokenRepository",
     "WriteOffRepository",
 ]

@@ -7,15 +7,21 @@ unallocated payment) brought to what a newer export says.
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlalchemy import bindparam, func, insert, select, update
 
 from arrears.core.errors import NotFoundError
+from arrears.core.ledger import Debtor
 from arrears.core.money import Money
-from arrears.store.repositories._common import INSERT_CHUNK, PAYMENTS, Repository, chunks
+from arrears.store.repositories._common import INSERT_CHUNK, PAYMENTS, chunks
+from arrears.store.repositories.documents import DocumentRow
+from arrears.store.repositories.imports_bank_cash import ImportBankCash
 from arrears.store.tables import DebtorRecord, DocumentRecord, PaymentRecord, metadata
 from arrears.store.tables_intake import ImportChangeRecord, ImportRecord, ImportTotalRecord
+
+if TYPE_CHECKING:
+    from arrears.store.repositories.imports_bulk import StoredDocumentFrame
 
 IMPORTS = metadata.tables["imports"]
 IMPORT_TOTALS = metadata.tables["import_totals"]
@@ -134,7 +140,10 @@ def _aware(value: datetime) -> datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
-class ImportRepository(Repository):
+class ImportRepository(ImportBankCash):
+    """The record of imports (below) and what an import reads and writes of the bank's cash
+    (`ImportBankCash`: bank allocations, the bank cash imports found recorded, releases)."""
+
     def record(self, creditor: str, summary: ImportSummary) -> int:
         """Record an import and its totals; returns its id."""
         creditor_id = self._creditor_id(creditor)
@@ -291,14 +300,33 @@ class ImportRepository(Repository):
         )
         return {int(document_id) for document_id in self._session.scalars(query) if document_id is not None}
 
-    def prepare_bulk_load(self, rows: int) -> None:
-        """Before writing `rows` documents at once: on SQLite, a page cache big enough to keep
-        the documents' indexes in memory while they grow (measured: a million-row import
-        writes in about half the time with 256 MB than with SQLite's 2 MB default). The
-        setting stays with the connection; PostgreSQL needs nothing."""
-        if rows < 50_000 or self._session.get_bind().dialect.name != "sqlite":
-            return
-        self._session.connection().exec_driver_sql(f"PRAGMA cache_size = -{256 * 1024}")
+    def add_documents(self, creditor: str, documents: Sequence[DocumentRow]) -> int:
+        """Add the documents an import checked and found new: a `DocumentFrame` (a large clean
+        file) column by column, any other rows as `DocumentRepository.add_checked_rows` does."""
+        from arrears.store.repositories.imports_bulk import BulkImports  # Polars only when needed
+
+        return BulkImports(self._session, self._creditor_id).add_documents(creditor, documents)
+
+    def document_frame(self, creditor: str) -> "StoredDocumentFrame":
+        """Every document of the creditor by (kind, number), as `DocumentRepository.import_index`
+        gives them but held column by column: what a file read that way is compared with."""
+        from arrears.store.repositories.imports_bulk import BulkImports
+
+        return BulkImports(self._session, self._creditor_id).document_frame(creditor)
+
+    def debtor_index(self, creditor: str) -> dict[str, Debtor]:
+        """Every debtor of the creditor with its contacts, by account code (as
+        `DebtorRepository.list_all` gives them, read faster): what an import compares with."""
+        from arrears.store.repositories.imports_bulk import BulkImports
+
+        return BulkImports(self._session, self._creditor_id).debtor_index(creditor)
+
+    def add_debtors(self, creditor: str, debtors: Sequence[Debtor]) -> int:
+        """Add an import's new debtors with their contacts, as `DebtorRepository.add` does,
+        with one executemany for the lot (a ledger of 100,000 debtors)."""
+        from arrears.store.repositories.imports_bulk import BulkImports
+
+        return BulkImports(self._session, self._creditor_id).add_debtors(creditor, debtors)
 
     # --- cash on account ------------------------------------------------------------------
 

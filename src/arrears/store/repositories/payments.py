@@ -19,10 +19,11 @@ from arrears.store.repositories._common import (
     IN_CHUNK,
     INSERT_CHUNK,
     PAYMENTS,
-    Repository,
     chunks,
 )
+from arrears.store.repositories.payments_links import PaymentLinks
 from arrears.store.tables import OPEN_STATUSES, AllocationRecord, DebtorRecord, DocumentRecord, PaymentRecord
+from arrears.store.tables_deals import BankMatchRecord
 
 
 def to_payment(creditor: str, row: Sequence[Any]) -> Payment:
@@ -68,7 +69,7 @@ class _Source:
         return "open" if self.status is not None else "unallocated"
 
 
-class PaymentRepository(Repository):
+class PaymentRepository(PaymentLinks):
     def add(self, creditor: str, payments: Iterable[Payment]) -> int:
         """Add new payments in bulk; returns how many were added. References must be new for
         the creditor; a payment's debtor, when given, must exist."""
@@ -395,14 +396,19 @@ class PaymentRepository(Repository):
 
     def remove(self, creditor: str, references: Iterable[str]) -> int:
         """Delete payments (the package deleted or voided them) with their allocations; returns
-        how many were deleted. Unknown references are ignored."""
+        how many were deleted. Unknown references are ignored, and so are payments a bank line
+        brought: the bank's cash is real whatever the package says (`unlink_from_source` gives
+        it back its own reference first)."""
         creditor_id = self._creditor_id(creditor)
         removed = 0
+        banked = select(BankMatchRecord.payment_id).where(BankMatchRecord.creditor_id == creditor_id)
         for chunk in chunks(set(references), IN_CHUNK):
             ids = list(
                 self._session.scalars(
                     select(PAYMENTS.c.id).where(
-                        PAYMENTS.c.creditor_id == creditor_id, PAYMENTS.c.reference.in_(chunk)
+                        PAYMENTS.c.creditor_id == creditor_id,
+                        PAYMENTS.c.reference.in_(chunk),
+                        PAYMENTS.c.id.not_in(banked),
                     )
                 )
             )
