@@ -4,13 +4,12 @@ broken promise lets it resume at the step the invoice's age calls for."""
 from datetime import date, timedelta
 
 from collections_builders import ACME, TUESDAY, add_ledger, cycle, invoice, new_uow
-from deals_builders import ledger, now
+from deals_builders import dispute, ledger, now, promise
 from sqlalchemy import Engine
 from store_builders import money
 
 from arrears.core.disputes import DisputeReason
 from arrears.services.cycle import run_cycle
-from arrears.services.disputes import raise_invoice_dispute
 from arrears.services.promises import record_promise
 from arrears.services.worklist import worklist
 from arrears.store.unit_of_work import SqlUnitOfWork
@@ -20,17 +19,7 @@ ISSUED = date(2026, 2, 1)  # due 2026-03-03
 
 def test_promise_broken_after_grace_resumes_ladder(uow: SqlUnitOfWork) -> None:
     ledger(uow, invoices=[("D1", "INV-000101", ISSUED, "500.00")])
-    record_promise(
-        uow,
-        "ACME",
-        "D1",
-        money("500.00"),
-        date(2026, 3, 16),
-        made_on=date(2026, 3, 9),
-        documents=["INV-000101"],
-        taken_by="Sam",
-        now=now,
-    )
+    promise(uow, "500.00", date(2026, 3, 16), made_on=date(2026, 3, 9), documents=["INV-000101"])
 
     held = run_cycle(uow, "ACME", date(2026, 3, 10), now=now)
     resumed = run_cycle(uow, "ACME", date(2026, 3, 20), now=now)
@@ -41,14 +30,8 @@ def test_promise_broken_after_grace_resumes_ladder(uow: SqlUnitOfWork) -> None:
 
 def test_an_open_dispute_holds_the_invoice_from_the_cycle(uow: SqlUnitOfWork) -> None:
     ledger(uow, invoices=[("D1", "INV-000101", ISSUED, "500.00")])
-    raise_invoice_dispute(
-        uow,
-        "ACME",
-        "INV-000101",
-        DisputeReason.GOODS_NOT_RECEIVED,
-        raised_on=date(2026, 3, 9),
-        raised_by="portal",
-        now=now,
+    dispute(
+        uow, "INV-000101", DisputeReason.GOODS_NOT_RECEIVED, raised_on=date(2026, 3, 9), raised_by="portal"
     )
 
     report = run_cycle(uow, "ACME", date(2026, 3, 10), now=now)

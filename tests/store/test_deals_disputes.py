@@ -4,7 +4,7 @@ dunning, reported to the creditor; resolved by credit note, rejection or partial
 from datetime import date
 
 import pytest
-from deals_builders import ledger, now
+from deals_builders import dispute, now, resolve, two_invoices
 from store_builders import money
 
 from arrears.core.deal_rules import DealRules, DisputeMode
@@ -13,30 +13,23 @@ from arrears.core.holds import HoldReason
 from arrears.core.ledger import DocumentKind
 from arrears.services.deal_book import deal_holds
 from arrears.services.deal_rules import set_deal_rules
-from arrears.services.disputes import dispute_report, raise_invoice_dispute, resolve_invoice_dispute
+from arrears.services.disputes import dispute_report
 from arrears.store.unit_of_work import SqlUnitOfWork
-
-ISSUED = date(2026, 1, 5)
-RAISED = date(2026, 3, 2)
 
 
 @pytest.fixture
 def acme(uow: SqlUnitOfWork) -> SqlUnitOfWork:
-    ledger(uow, invoices=[("D1", "INV-000101", ISSUED, "500.00"), ("D1", "INV-000102", ISSUED, "250.00")])
-    return uow
+    return two_invoices(uow, "500.00", "250.00")  # disputes raised on 2026-03-02
 
 
 def test_a_part_dispute_holds_the_invoice_and_tells_the_creditor(acme: SqlUnitOfWork) -> None:
-    raised = raise_invoice_dispute(
+    raised = dispute(
         acme,
-        "ACME",
         "INV-000101",
         DisputeReason.WRONG_PRICE,
-        raised_on=RAISED,
+        amount="120.00",
         raised_by="portal",
-        amount=money("120.00"),
         notes="quote was 380",
-        now=now,
     )
 
     assert raised.dispute.reference == "D-00001"
@@ -57,26 +50,10 @@ def test_a_part_dispute_holds_the_invoice_and_tells_the_creditor(acme: SqlUnitOf
 def test_partially_upheld_gives_a_credit_note_applied_to_the_invoice_and_chasing_resumes(
     acme: SqlUnitOfWork,
 ) -> None:
-    raise_invoice_dispute(
-        acme,
-        "ACME",
-        "INV-000101",
-        DisputeReason.WRONG_PRICE,
-        raised_on=RAISED,
-        raised_by="Sam",
-        amount=money("120.00"),
-        now=now,
-    )
+    dispute(acme, "INV-000101", DisputeReason.WRONG_PRICE, amount="120.00")
 
-    resolved = resolve_invoice_dispute(
-        acme,
-        "ACME",
-        "D-00001",
-        DisputeOutcome.PARTIALLY_UPHELD,
-        on=date(2026, 3, 9),
-        by="Jo at Acme",
-        resolver=Resolver.CREDITOR,
-        credit=money("60.00"),
+    resolved = resolve(
+        acme, DisputeOutcome.PARTIALLY_UPHELD, date(2026, 3, 9), by="Jo at Acme", credit="60.00"
     )
 
     assert (resolved.credit_note, resolved.credit_applied) == ("CN-D-00001", money("60.00"))
@@ -90,19 +67,9 @@ def test_partially_upheld_gives_a_credit_note_applied_to_the_invoice_and_chasing
 
 
 def test_a_rejected_dispute_gives_nothing_and_lifts_the_hold(acme: SqlUnitOfWork) -> None:
-    raise_invoice_dispute(
-        acme, "ACME", "INV-000102", DisputeReason.QUALITY, raised_on=RAISED, raised_by="Sam", now=now
-    )
+    dispute(acme, "INV-000102", DisputeReason.QUALITY)
 
-    resolved = resolve_invoice_dispute(
-        acme,
-        "ACME",
-        "D-00001",
-        DisputeOutcome.REJECTED,
-        on=date(2026, 3, 5),
-        by="Jo",
-        resolver=Resolver.CREDITOR,
-    )
+    resolved = resolve(acme, DisputeOutcome.REJECTED, date(2026, 3, 5))
 
     assert resolved.credit_note is None
     with acme:
@@ -111,30 +78,14 @@ def test_a_rejected_dispute_gives_nothing_and_lifts_the_hold(acme: SqlUnitOfWork
 
 
 def test_without_mediation_a_controller_cannot_resolve_and_with_it_can(acme: SqlUnitOfWork) -> None:
-    raise_invoice_dispute(
-        acme, "ACME", "INV-000102", DisputeReason.QUALITY, raised_on=RAISED, raised_by="Sam", now=now
-    )
+    dispute(acme, "INV-000102", DisputeReason.QUALITY)
 
     with pytest.raises(DisputeError, match="decides its disputes itself"):
-        resolve_invoice_dispute(
-            acme,
-            "ACME",
-            "D-00001",
-            DisputeOutcome.CREDIT_NOTE,
-            on=date(2026, 3, 5),
-            by="Sam",
-            resolver=Resolver.CONTROLLER,
-        )
+        resolve(acme, DisputeOutcome.CREDIT_NOTE, date(2026, 3, 5), by="Sam", resolver=Resolver.CONTROLLER)
 
     set_deal_rules(acme, "ACME", DealRules(dispute_mode=DisputeMode.RESOLVE), by="Jo", now=now)
-    resolved = resolve_invoice_dispute(
-        acme,
-        "ACME",
-        "D-00001",
-        DisputeOutcome.CREDIT_NOTE,
-        on=date(2026, 3, 5),
-        by="Sam",
-        resolver=Resolver.CONTROLLER,
+    resolved = resolve(
+        acme, DisputeOutcome.CREDIT_NOTE, date(2026, 3, 5), by="Sam", resolver=Resolver.CONTROLLER
     )
     assert resolved.credit_applied == money("250.00")
 
@@ -145,27 +96,9 @@ def test_a_credit_note_issued_in_the_accounting_package_is_used_when_named(acme:
     with acme:
         acme.documents.add("ACME", [credit_note("ACME", "D1", "CN-77", date(2026, 3, 6), "50.00")])
         acme.commit()
-    raise_invoice_dispute(
-        acme,
-        "ACME",
-        "INV-000102",
-        DisputeReason.QUALITY,
-        raised_on=RAISED,
-        raised_by="Sam",
-        amount=money("50.00"),
-        now=now,
-    )
+    dispute(acme, "INV-000102", DisputeReason.QUALITY, amount="50.00")
 
-    resolved = resolve_invoice_dispute(
-        acme,
-        "ACME",
-        "D-00001",
-        DisputeOutcome.CREDIT_NOTE,
-        on=date(2026, 3, 6),
-        by="Jo",
-        resolver=Resolver.CREDITOR,
-        credit_note="CN-77",
-    )
+    resolved = resolve(acme, DisputeOutcome.CREDIT_NOTE, date(2026, 3, 6), credit_note="CN-77")
 
     assert resolved.credit_note == "CN-77"
     with acme:

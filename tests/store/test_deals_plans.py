@@ -6,14 +6,13 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from deals_builders import csv_statement, ledger, now
+from deals_builders import AGREED, now, pay_by_bank, two_invoices
 from store_builders import money
 
 from arrears.core.deal_rules import APPROVED_BY_RULES, DealRules, PlanRules
 from arrears.core.holds import HoldReason
 from arrears.core.instalments import Frequency
 from arrears.core.plans import PlanState
-from arrears.services.bank_import import import_bank_statement
 from arrears.services.deal_book import deal_holds
 from arrears.services.deal_review import review_deals
 from arrears.services.deal_rules import set_deal_rules
@@ -26,14 +25,10 @@ from arrears.services.payment_plans import (
 )
 from arrears.store.unit_of_work import SqlUnitOfWork
 
-ISSUED = date(2026, 1, 5)
-AGREED = date(2026, 3, 2)
-
 
 @pytest.fixture
 def acme(uow: SqlUnitOfWork) -> SqlUnitOfWork:
-    ledger(uow, invoices=[("D1", "INV-000101", ISSUED, "500.00"), ("D1", "INV-000102", ISSUED, "250.00")])
-    return uow
+    return two_invoices(uow, "500.00", "250.00")
 
 
 def _propose(uow: SqlUnitOfWork, instalments: int = 3):  # type: ignore[no-untyped-def]
@@ -125,11 +120,9 @@ def test_instalments_paid_by_bank_quoting_the_plan_keep_it_and_a_missed_one_defa
     acme: SqlUnitOfWork, tmp_path: Path
 ) -> None:
     _propose(acme)
-    first = csv_statement(
-        tmp_path / "march.csv", [(date(2026, 3, 14), "250.00", "PP-00001 first instalment", "", "Harrington")]
+    report = pay_by_bank(
+        acme, tmp_path, date(2026, 3, 14), "250.00", "PP-00001 first instalment", counterparty="Harrington"
     )
-
-    report = import_bank_statement(acme, "ACME", first, by="Sam", now=now)
 
     (matched,) = report.matched
     assert matched.method.startswith("deal reference") and matched.documents == ("INV-000101",)
@@ -149,12 +142,7 @@ def test_instalments_paid_by_bank_quoting_the_plan_keep_it_and_a_missed_one_defa
 
 def test_a_plan_paid_in_full_is_completed(acme: SqlUnitOfWork, tmp_path: Path) -> None:
     _propose(acme)
-    statement = csv_statement(
-        tmp_path / "all.csv",
-        [(date(2026, 3, 16), "750.00", "INV-000101 INV-000102", "", "Harrington Joinery Ltd")],
-    )
-
-    report = import_bank_statement(acme, "ACME", statement, by="Sam", now=now)
+    report = pay_by_bank(acme, tmp_path, date(2026, 3, 16), "750.00", "INV-000101 INV-000102")
 
     assert report.review is not None and report.review.plans_completed == ["PP-00001"]
     with acme:

@@ -6,20 +6,17 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from deals_builders import csv_statement, ledger, now
+from deals_builders import now, pay_by_bank, settlement, two_invoices
 from store_builders import money
 
 from arrears.core.deal_rules import APPROVED_BY_RULES, DealRules
 from arrears.core.holds import HoldReason
 from arrears.core.ledger import DocumentStatus
 from arrears.core.writeoffs import WriteOffReason
-from arrears.services.bank_import import import_bank_statement
 from arrears.services.deal_book import deal_holds
 from arrears.services.deal_review import review_deals
-from arrears.services.deal_rules import set_deal_rules
 from arrears.services.settlements import (
     SettlementRefused,
-    agree_settlement,
     approve_settlement_offer,
     list_settlements,
     reject_settlement,
@@ -27,47 +24,23 @@ from arrears.services.settlements import (
 from arrears.services.write_offs import list_write_offs
 from arrears.store.unit_of_work import SqlUnitOfWork
 
-ISSUED = date(2026, 1, 5)
-
 
 @pytest.fixture
 def acme(uow: SqlUnitOfWork) -> SqlUnitOfWork:
-    ledger(uow, invoices=[("D1", "INV-000101", ISSUED, "600.00"), ("D1", "INV-000102", ISSUED, "400.00")])
-    set_deal_rules(
-        uow, "ACME", DealRules(max_settlement_discount_percent=Decimal(20)), by="Jo at Acme", now=now
-    )
-    return uow
-
-
-def _pay(uow: SqlUnitOfWork, folder: Path, day: date, amount: str, text: str) -> None:
-    import_bank_statement(
-        uow,
-        "ACME",
-        csv_statement(folder / f"{day}.csv", [(day, amount, text, "", "Harrington Joinery Ltd")]),
-        by="Sam",
-        now=now,
-    )
+    rules = DealRules(max_settlement_discount_percent=Decimal(20))
+    return two_invoices(uow, "600.00", "400.00", rules=rules)
 
 
 def test_settlement_within_the_discount_is_accepted_and_when_paid_the_rest_is_written_off(
     acme: SqlUnitOfWork, tmp_path: Path
 ) -> None:
-    agreed = agree_settlement(
-        acme,
-        "ACME",
-        "D1",
-        money("800.00"),
-        pay_by=date(2026, 3, 16),
-        agreed_on=date(2026, 3, 2),
-        by="Sam",
-        now=now,
-    )
+    agreed = settlement(acme, "800.00")
     assert agreed.decision.accepted and agreed.settlement.approved_by == APPROVED_BY_RULES
     with acme:
         (hold,) = deal_holds(acme, "ACME", date(2026, 3, 10))
     assert (hold.reason, hold.ends_on) == (HoldReason.PROMISE_TO_PAY, date(2026, 3, 19))
 
-    _pay(acme, tmp_path, date(2026, 3, 12), "800.00", "S-00001 full and final")
+    pay_by_bank(acme, tmp_path, date(2026, 3, 12), "800.00", "S-00001 full and final")
 
     write_offs = list_write_offs(acme, "ACME", debtor="D1")
     assert [(w.document, w.amount, w.reason, w.decided_by, w.settlement) for w in write_offs] == [
@@ -85,18 +58,9 @@ def test_settlement_within_the_discount_is_accepted_and_when_paid_the_rest_is_wr
 def test_settlement_beyond_the_discount_waits_for_approval_and_writes_off_once_approved(
     acme: SqlUnitOfWork, tmp_path: Path
 ) -> None:
-    agreed = agree_settlement(
-        acme,
-        "ACME",
-        "D1",
-        money("700.00"),
-        pay_by=date(2026, 3, 16),
-        agreed_on=date(2026, 3, 2),
-        by="Sam",
-        now=now,
-    )
+    agreed = settlement(acme, "700.00")
     assert agreed.decision.needs_approval
-    _pay(acme, tmp_path, date(2026, 3, 10), "700.00", "S-00001")
+    pay_by_bank(acme, tmp_path, date(2026, 3, 10), "700.00", "S-00001")
     assert list_write_offs(acme, "ACME") == []  # paid, but not approved: nothing written off
 
     approve_settlement_offer(acme, "ACME", "S-00001", by="Jo at Acme", on=date(2026, 3, 11))
@@ -108,16 +72,7 @@ def test_settlement_beyond_the_discount_waits_for_approval_and_writes_off_once_a
 
 
 def test_a_settlement_not_paid_by_the_end_of_its_grace_lapses(acme: SqlUnitOfWork) -> None:
-    agree_settlement(
-        acme,
-        "ACME",
-        "D1",
-        money("900.00"),
-        pay_by=date(2026, 3, 16),
-        agreed_on=date(2026, 3, 2),
-        by="Sam",
-        now=now,
-    )
+    settlement(acme, "900.00")
 
     review = review_deals(acme, "ACME", date(2026, 3, 20), now=now)
 
@@ -128,16 +83,7 @@ def test_a_settlement_not_paid_by_the_end_of_its_grace_lapses(acme: SqlUnitOfWor
 
 
 def test_a_rejected_settlement_cannot_be_approved(acme: SqlUnitOfWork) -> None:
-    agree_settlement(
-        acme,
-        "ACME",
-        "D1",
-        money("500.00"),
-        pay_by=date(2026, 3, 16),
-        agreed_on=date(2026, 3, 2),
-        by="Sam",
-        now=now,
-    )
+    settlement(acme, "500.00")
     reject_settlement(acme, "ACME", "S-00001", by="Jo", on=date(2026, 3, 3))
 
     with pytest.raises(SettlementRefused, match="settlement S-00001 is rejected"):

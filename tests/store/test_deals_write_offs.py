@@ -4,48 +4,35 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from deals_builders import ledger, now
+from deals_builders import two_invoices, write_off
 from store_builders import money, payment
 
 from arrears.core.deal_rules import APPROVED_BY_RULES, DealRules, FeeKind, FeeRule
 from arrears.core.ledger import Allocation, DocumentStatus
 from arrears.core.terms import FeeError, TermsError
 from arrears.core.writeoffs import WriteOffError, WriteOffReason
-from arrears.services.deal_rules import set_deal_rules
 from arrears.services.fees import charge_debtor_fee
 from arrears.services.write_offs import (
     approve_write_off,
     list_write_offs,
     refuse_write_off,
     write_off_discount,
-    write_off_invoice,
 )
 from arrears.store.errors import ConstraintError
 from arrears.store.unit_of_work import SqlUnitOfWork
 
-ISSUED = date(2026, 1, 5)
-
 
 @pytest.fixture
 def acme(uow: SqlUnitOfWork) -> SqlUnitOfWork:
-    ledger(uow, invoices=[("D1", "INV-000101", ISSUED, "500.00"), ("D1", "INV-000102", ISSUED, "8.50")])
-    set_deal_rules(
-        uow,
-        "ACME",
-        DealRules(
-            write_off_without_approval_up_to=money("10.00"),
-            fees=(FeeRule(FeeKind.RETURNED_PAYMENT, money("25.00"), "returned direct debit"),),
-        ),
-        by="Jo at Acme",
-        now=now,
+    rules = DealRules(
+        write_off_without_approval_up_to=money("10.00"),
+        fees=(FeeRule(FeeKind.RETURNED_PAYMENT, money("25.00"), "returned direct debit"),),
     )
-    return uow
+    return two_invoices(uow, "500.00", "8.50", rules=rules)
 
 
 def test_a_small_balance_within_the_rules_is_written_off_at_once(acme: SqlUnitOfWork) -> None:
-    outcome = write_off_invoice(
-        acme, "ACME", "INV-000102", reason=WriteOffReason.SMALL_BALANCE, on=date(2026, 3, 2), by="Sam"
-    )
+    outcome = write_off(acme, "INV-000102", reason=WriteOffReason.SMALL_BALANCE)
 
     assert outcome.applied and outcome.write_off.decided_by == APPROVED_BY_RULES
     with acme:
@@ -54,15 +41,7 @@ def test_a_small_balance_within_the_rules_is_written_off_at_once(acme: SqlUnitOf
 
 
 def test_a_larger_write_off_waits_for_approval_then_is_applied(acme: SqlUnitOfWork) -> None:
-    outcome = write_off_invoice(
-        acme,
-        "ACME",
-        "INV-000101",
-        money("200.00"),
-        reason=WriteOffReason.GOODWILL,
-        on=date(2026, 3, 2),
-        by="Sam",
-    )
+    outcome = write_off(acme, "INV-000101", "200.00", reason=WriteOffReason.GOODWILL)
     assert not outcome.applied and outcome.write_off.state == "awaiting_approval"
     assert "more than the 10.00 GBP" in outcome.decision.describe()
     with acme:
@@ -79,9 +58,7 @@ def test_a_larger_write_off_waits_for_approval_then_is_applied(acme: SqlUnitOfWo
 
 
 def test_a_refused_write_off_changes_nothing(acme: SqlUnitOfWork) -> None:
-    outcome = write_off_invoice(
-        acme, "ACME", "INV-000101", reason=WriteOffReason.BAD_DEBT, on=date(2026, 3, 2), by="Sam"
-    )
+    outcome = write_off(acme, "INV-000101", reason=WriteOffReason.BAD_DEBT)
 
     refused = refuse_write_off(acme, "ACME", outcome.write_off.id, by="Jo at Acme", on=date(2026, 3, 3))
 
@@ -92,35 +69,16 @@ def test_a_refused_write_off_changes_nothing(acme: SqlUnitOfWork) -> None:
 
 
 def test_a_write_off_approved_as_it_is_asked_is_applied_by_that_person(acme: SqlUnitOfWork) -> None:
-    outcome = write_off_invoice(
-        acme,
-        "ACME",
-        "INV-000101",
-        reason=WriteOffReason.INSOLVENCY,
-        on=date(2026, 3, 2),
-        by="Sam",
-        approved_by="Jo at Acme",
-    )
+    outcome = write_off(acme, "INV-000101", reason=WriteOffReason.INSOLVENCY, approved_by="Jo at Acme")
 
     assert outcome.applied and outcome.write_off.decided_by == "Jo at Acme"
 
 
 def test_more_than_is_open_or_other_without_a_note_is_refused(acme: SqlUnitOfWork) -> None:
     with pytest.raises(WriteOffError, match=r"only 500\.00 GBP is open"):
-        write_off_invoice(
-            acme,
-            "ACME",
-            "INV-000101",
-            money("600.00"),
-            reason=WriteOffReason.GOODWILL,
-            on=date(2026, 3, 2),
-            by="Sam",
-            approved_by="Jo",
-        )
+        write_off(acme, "INV-000101", "600.00", reason=WriteOffReason.GOODWILL, approved_by="Jo")
     with pytest.raises(WriteOffError, match="say why in the note"):
-        write_off_invoice(
-            acme, "ACME", "INV-000101", reason=WriteOffReason.OTHER, on=date(2026, 3, 2), by="Sam"
-        )
+        write_off(acme, "INV-000101", reason=WriteOffReason.OTHER)
     assert list_write_offs(acme, "ACME") == []
 
 

@@ -279,9 +279,12 @@ class Brand:
     - `legal_name`: the registered company name for letters ("Acme Widgets Ltd"), if different;
     - `portal_url`: the debtor portal's address, linked from every message when set;
     - `email_letter_copies`: letters are also emailed, with the PDF, to a debtor with an email;
-    - `claim_statutory_interest`: formal letters claim statutory interest and compensation on
-      business debts; otherwise they only say the creditor may claim them;
-    - `sms_sender`: the SMS sender ID (up to 11 letters and digits) or number.
+    - `claim_statutory_interest`: superseded by the policy's `claim_interest_from` (which
+      steps claim interest); kept so that existing brand files and stored brands still read;
+      it changes nothing;
+    - `sms_sender`: the SMS sender ID (up to 11 letters and digits) or number;
+    - `notify_email`: where notices to the creditor itself go (a dispute raised by a debtor);
+      without it, the creditor's own `sender.reply_to`, then `sender.email` (`notify_address`).
     """
 
     creditor: str
@@ -300,6 +303,7 @@ class Brand:
     email_letter_copies: bool = True
     claim_statutory_interest: bool = False
     sms_sender: str | None = None
+    notify_email: str | None = None
 
     def __post_init__(self) -> None:
         where = f"brand of creditor {self.creditor}"
@@ -317,12 +321,21 @@ class Brand:
         object.__setattr__(self, "phone", _check(_PHONE, self.phone, "phone", "a phone number"))
         object.__setattr__(self, "portal_url", _check(_URL, self.portal_url, "portal_url", "an http(s) URL"))
         object.__setattr__(
+            self, "notify_email", _check(_EMAIL, self.notify_email, "notify_email", "an email address")
+        )
+        object.__setattr__(
             self,
             "sms_sender",
             _check(
                 _SMS_SENDER, self.sms_sender, "sms_sender", "a phone number or up to 11 letters and digits"
             ),
         )
+
+    @property
+    def notify_address(self) -> str | None:
+        """Where notices to the creditor go: `notify_email`, else the creditor's own reply-to or
+        sender address (never the agency's: in agency mode those are the agency's own)."""
+        return self.notify_email or self.sender.reply_to or self.sender.email
 
     @property
     def display_legal_name(self) -> str:
@@ -372,6 +385,7 @@ BRAND_FIELDS: Mapping[str, str] = {
     "payment": "how to pay: a bank account (IBAN or sort code and account number) or a payment link",
     "payment.bank_account": "a bank account (IBAN or sort code and account number)",
     "sms_sender": "the SMS sender ID or number",
+    "notify_email": "where notices to the creditor go (notify_email, or the creditor's own sender.reply_to or sender.email)",
 }
 _PRESENTER_FIELDS = ("sender.", "letterhead.", "phone", "signature")
 
@@ -399,6 +413,8 @@ def _present(brand: Brand, path: str) -> bool:
             return brand.payment.has_bank_account
         case "sms_sender":
             return bool(brand.sms_sender)
+        case "notify_email":
+            return brand.notify_address is not None
     raise BrandError(f"unknown brand field {path!r}; known: {', '.join(BRAND_FIELDS)}")
 
 
@@ -448,6 +464,7 @@ _TOP_FIELDS = {
     "email_letter_copies",
     "claim_statutory_interest",
     "sms_sender",
+    "notify_email",
 }
 _LETTERHEAD_FIELDS = {"address", "company_number", "vat_number", "registered_in", "website"}
 _SENDER_FIELDS = {"name", "email", "reply_to", "address"}
@@ -591,6 +608,7 @@ def brand_from_dict(
                 fields.get("claim_statutory_interest"), "claim_statutory_interest", False
             ),
             sms_sender=_text(fields.get("sms_sender"), "sms_sender"),
+            notify_email=_text(fields.get("notify_email"), "notify_email"),
         )
     except ValueError as error:
         message = str(error)
@@ -665,4 +683,5 @@ def brand_to_dict(brand: Brand) -> dict[str, Any]:
         "email_letter_copies": brand.email_letter_copies,
         "claim_statutory_interest": brand.claim_statutory_interest,
         "sms_sender": brand.sms_sender,
+        "notify_email": brand.notify_email,
     }

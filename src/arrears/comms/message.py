@@ -39,11 +39,16 @@ class Instalment:
 
 @dataclass(frozen=True, slots=True)
 class PlanDetails:
-    """An agreed payment plan (for its confirmation); instalments in date order."""
+    """An agreed payment plan (for its confirmation); instalments in date order.
+
+    For an instalment reminder, `reminding` is the number (from 1) of the instalment falling due
+    and `paid` what the plan's documents have received since it was agreed."""
 
     instalments: tuple[Instalment, ...]
     documents: tuple[str, ...] = ()
     reference: str | None = None
+    reminding: int | None = None
+    paid: Money | None = None
 
     @property
     def total(self) -> Money:
@@ -53,13 +58,20 @@ class PlanDetails:
 
 @dataclass(frozen=True, slots=True)
 class DisputeDetails:
-    """A query or dispute the debtor raised (for its acknowledgement)."""
+    """A query or dispute the debtor raised (for its acknowledgement, and the notice that tells
+    the creditor about it)."""
 
     reference: str
     received_on: date
     summary: str
     documents: tuple[str, ...] = ()
     respond_by: date | None = None
+    # for the notice to the creditor (`dispute_notice_to_creditor`):
+    amount: Money | None = None  # the part disputed
+    reason: str | None = None  # the reason code, e.g. "wrong_price"
+    notes: str = ""
+    mode: str | None = None  # the creditor's dispute mode: "no_mediation" or "resolve"
+    raised_by: str | None = None
 
 
 Details = PromiseDetails | PlanDetails | DisputeDetails

@@ -15,7 +15,7 @@ attempt, and queued again by hand with `retry_messages` (`arrears outbox retry`)
 
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from multiprocessing import get_context
 from typing import Protocol
@@ -25,8 +25,15 @@ from arrears.comms.message import MessageStatus, OutboundAction, RenderedMessage
 from arrears.comms.render import InvoiceFiles, RenderError, render_action
 from arrears.comms.templates import TemplateLibrary, TemplateProblem
 from arrears.core.errors import ArrearsError, NotFoundError
-from arrears.core.ledger import Creditor, Debtor, Document
-from arrears.core.policy import Channel
+from arrears.core.ledger import Creditor, Debtor, DebtorFlag, Document
+from arrears.core.policy import Channel, Policy
+from arrears.policies import default_uk
+from arrears.services.statutory_interest import (
+    InterestRefused,
+    InvoiceInterest,
+    interest_claims_in,
+    regime_for,
+)
 from arrears.store.repositories import MessageSummary
 from arrears.store.unit_of_work import UnitOfWork
 
@@ -88,6 +95,40 @@ class _Inputs:
     brand: Brand
     debtors: dict[str, Debtor]
     documents: dict[str, list[Document]]
+    policy: Policy | None = None
+    interest: dict[str, tuple[InvoiceInterest, ...]] = field(default_factory=dict)  # by action key
+
+
+def _interest_claims(
+    uow: UnitOfWork,
+    creditor: Creditor,
+    policy: Policy,
+    actions: Sequence[OutboundAction],
+    debtors: dict[str, Debtor],
+) -> dict[str, tuple[InvoiceInterest, ...]]:
+    """The interest claims of the actions whose step claims interest under the policy, from the
+    store (part payments, write-offs, days a plan froze interest); business debtors only."""
+    found: dict[str, tuple[InvoiceInterest, ...]] = {}
+    for action in actions:
+        debtor = debtors.get(action.debtor)
+        if debtor is None or DebtorFlag.INDIVIDUAL in debtor.flags or not policy.claims_interest(action.step):
+            continue
+        try:
+            regime = regime_for(creditor.country)
+        except InterestRefused:
+            found[action.idempotency_key] = ()
+            continue
+        claims = interest_claims_in(
+            uow,
+            creditor.code,
+            debtor,
+            action.planned_on,
+            regime=regime,
+            contractual_rate=policy.contractual_interest_rate,
+            documents=set(action.documents) or None,
+        )
+        found[action.idempotency_key] = claims.invoices
+    return found
 
 
 def _read_inputs(
@@ -113,7 +154,10 @@ def _read_inputs(
             except NotFoundError:
                 continue
             documents[code] = list(uow.documents.list_open(creditor, debtor=code))
-    return _Inputs(creditor_value, brand, debtors, documents)
+    stored_policy = uow.policies.current(creditor)
+    policy = stored_policy.policy if stored_policy is not None else default_uk()
+    interest = _interest_claims(uow, creditor_value, policy, actions, debtors)
+    return _Inputs(creditor_value, brand, debtors, documents, policy, interest)
 
 
 def render_actions(
@@ -148,6 +192,8 @@ def render_actions(
                     now=now,
                     library=library,
                     invoice_files=invoice_files,
+                    policy=inputs.policy,
+                    interest=inputs.interest.get(action.idempotency_key),
                 )
             )
         except (RenderError, BrandError, TemplateProblem) as error:
@@ -181,6 +227,12 @@ def _render_in_parallel(
             inputs.brand,
             {code: debtor for code, debtor in inputs.debtors.items() if code in codes},
             {code: documents for code, documents in inputs.documents.items() if code in codes},
+            inputs.policy,
+            {
+                action.idempotency_key: inputs.interest[action.idempotency_key]
+                for action in chunk
+                if action.idempotency_key in inputs.interest
+            },
         )
         jobs.append((chunk, subset, now, invoice_files))
     rendered: list[RenderedMessage] = []

@@ -25,7 +25,7 @@ from typing import Any, Protocol
 
 from arrears.comms.brand import Brand, missing_fields
 from arrears.comms.channels.sms import MAX_SEGMENTS, sms_length
-from arrears.comms.context import message_context
+from arrears.comms.context import ClaimedInvoice, message_context
 from arrears.comms.message import (
     Attachment,
     DisputeDetails,
@@ -39,7 +39,7 @@ from arrears.comms.pdf import html_to_pdf
 from arrears.comms.templates import TemplateLibrary, default_library, required_brand_fields, spec_for
 from arrears.core.errors import ArrearsError
 from arrears.core.ledger import Creditor, Debtor, Document
-from arrears.core.policy import Channel
+from arrears.core.policy import Channel, Policy
 
 EMAIL_COPY_SUFFIX = ":email-copy"
 _DETAILS: Mapping[str, type] = {"promise": PromiseDetails, "plan": PlanDetails, "dispute": DisputeDetails}
@@ -140,6 +140,16 @@ def _recipients(channel: Channel, debtor: Debtor, creditor: Creditor) -> tuple[s
     return tuple(lines)
 
 
+def _creditor_recipients(brand: Brand) -> tuple[str, ...]:
+    """A notice to the creditor itself goes to its notification address."""
+    if brand.notify_address is None:
+        raise RenderError(
+            f"brand of creditor {brand.creditor} has no address for notices: set notify_email (or "
+            "the creditor's own sender.reply_to or sender.email) with `arrears brand set`"
+        )
+    return (brand.notify_address,)
+
+
 # --- text from a letter's HTML -----------------------------------------------------------------
 
 
@@ -214,9 +224,13 @@ def render_action(
     library: TemplateLibrary | None = None,
     invoice_files: InvoiceFiles | None = None,
     controller: str | None = None,
+    policy: Policy | None = None,
+    interest: Sequence[ClaimedInvoice] | None = None,
 ) -> tuple[RenderedMessage, ...]:
     """The message(s) for one action. `documents` are the debtor's open documents (the
-    action's are picked from them by number; all of them make the statement of account)."""
+    action's are picked from them by number; all of them make the statement of account).
+    `policy` says whether the step claims interest (None: the shipped UK ladder); `interest`
+    is the debtor's claims from the store (None: computed on the open amounts)."""
     if (
         action.creditor != creditor.code
         or debtor.creditor != creditor.code
@@ -256,11 +270,15 @@ def render_action(
         brand=brand,
         language=language,
         controller=controller,
+        policy=policy,
+        claims=interest,
     )
     presenter = brand.presenter
     domain = presenter.sender.email.split("@", 1)[1] if presenter.sender.email else None
     message_id = message_id_for(creditor.code, action.idempotency_key, domain)
-    recipients = _recipients(action.channel, debtor, creditor)
+    recipients = (
+        _creditor_recipients(brand) if spec.to_creditor else _recipients(action.channel, debtor, creditor)
+    )
     logo = presenter.logo
     attachments: list[Attachment] = []
     if action.channel is Channel.EMAIL and logo is not None:

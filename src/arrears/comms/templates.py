@@ -68,7 +68,9 @@ class TemplateSpec:
     - `attach_statement` / `attach_invoices`: emails carry a statement PDF / the invoice copies;
     - `transactional`: a confirmation the debtor asked for, not a collection contact: not
       counted against the contact cap;
-    - `details`: which of `promise`, `plan`, `dispute` the caller must give.
+    - `details`: which of `promise`, `plan`, `dispute` the caller must give;
+    - `to_creditor`: the message goes to the creditor itself (`Brand.notify_address`), not to
+      the debtor it is about (a dispute notice).
     """
 
     name: str
@@ -81,6 +83,7 @@ class TemplateSpec:
     transactional: bool = False
     details: str | None = None
     legal: bool = False
+    to_creditor: bool = False
 
 
 E, S, L, C = Channel.EMAIL, Channel.SMS, Channel.LETTER, Channel.CALL
@@ -153,11 +156,35 @@ TEMPLATES: Mapping[str, TemplateSpec] = {
             details="dispute",
         ),
         TemplateSpec("letter_copy", "Copy of our letter", frozenset({E}), frozenset(), transactional=True),
+        TemplateSpec(
+            "instalment_reminder",
+            "Payment plan instalment due",
+            frozenset({E}),
+            _PAYS,
+            transactional=True,
+            details="plan",
+        ),
+        TemplateSpec(
+            "dispute_notice_to_creditor",
+            "A customer has disputed an invoice",
+            frozenset({E}),
+            frozenset({"notify_email"}),
+            transactional=True,
+            details="dispute",
+            to_creditor=True,
+        ),
     )
 }
 """The shipped templates by name. `letter_copy` is the covering email of a letter's email copy."""
 
-CONFIRMATIONS = ("payment_plan_confirmation", "promise_confirmation", "dispute_acknowledgement")
+CONFIRMATIONS = (
+    "payment_plan_confirmation",
+    "promise_confirmation",
+    "dispute_acknowledgement",
+    "instalment_reminder",
+    "dispute_notice_to_creditor",
+)
+"""Messages the deals send by email whatever the ladder: every brand is checked for them too."""
 
 _PARTS: Mapping[Channel, tuple[str, ...]] = {
     Channel.EMAIL: ("subject.txt", "txt", "html"),

@@ -31,6 +31,7 @@ from typing import NamedTuple
 from arrears.core.errors import ArrearsError
 from arrears.core.ledger import Allocation, Document, DocumentKind
 from arrears.core.money import Money, check_currency, minor_units
+from arrears.core.writeoffs import WriteOff
 
 
 class InvalidBucketsError(ArrearsError, ValueError):
@@ -387,6 +388,7 @@ def ageing(
     basis: AgeingBasis = AgeingBasis.DUE_DATE,
     *,
     allocations: Iterable[Allocation] = (),
+    write_offs: Iterable[WriteOff] = (),
 ) -> AgeingReport:
     """Ageing of one creditor's open documents as of `as_of`.
 
@@ -398,8 +400,11 @@ def ageing(
 
     The open amount at `as_of` counts back from today's, as `arrears.core.metrics` does: what is
     open now (nothing for paid, written-off and settled-in-source documents) plus the
-    `allocations` dated after `as_of` (to an invoice, or from a credit note). So a past date
-    shows what was open then; with no later allocations (as of today) it is today's ledger.
+    `allocations` dated after `as_of` (to an invoice, or from a credit note) plus the applied
+    `write_offs` of an invoice dated after `as_of` (written off on day W, it was still owed at
+    the end of W-1). So a past date shows what was open then; with nothing later (as of today)
+    it is today's ledger. A document written off in the source system, with no write-off
+    given, counts only its later allocations: when it left the ledger is not known.
 
     >>> from arrears.core.ledger import Document, DocumentKind
     >>> def invoice(number, due, amount):
@@ -425,6 +430,10 @@ def ageing(
                 settled_later[invoice_key] = (
                     settled_later.get(invoice_key, 0) + allocation.amount.to_minor_units()
                 )
+    for written_off in write_offs:
+        if written_off.on > as_of:
+            key = (DocumentKind.INVOICE.value, written_off.document)
+            settled_later[key] = settled_later.get(key, 0) + written_off.amount.to_minor_units()
     return AgeingReport.from_bucket_totals(
         as_of, basis, buckets, _bucket_rows(documents, as_of, buckets, basis, settled_later)
     )

@@ -30,6 +30,7 @@ from itertools import pairwise
 from arrears.core.errors import ArrearsError, CurrencyMismatchError, InvalidAllocationError
 from arrears.core.ledger import Allocation, Document
 from arrears.core.money import Money, check_currency
+from arrears.core.writeoffs import WriteOff
 
 DAYS_QUANTUM = Decimal("0.1")
 """DSO, best possible DSO and ADD are reported in days to one decimal place."""
@@ -245,7 +246,12 @@ def collection_effectiveness_index(
 
 
 def receivables_as_of(
-    documents: Iterable[Document], allocations: Iterable[Allocation], as_of: date, currency: str
+    documents: Iterable[Document],
+    allocations: Iterable[Allocation],
+    as_of: date,
+    currency: str,
+    *,
+    write_offs: Iterable[WriteOff] = (),
 ) -> Money:
     """What the debtors owed in `currency` at the end of the day `as_of`.
 
@@ -253,6 +259,7 @@ def receivables_as_of(
     or before `as_of`, each invoice adds and each credit note subtracts
         its open amount today (zero unless the document is open or part-paid)
         + the allocations to it dated after `as_of`
+        + for an invoice, the `write_offs` (applied) of it dated after `as_of`
     (for an invoice, allocations whose `document` is its number; for a credit note, those whose
     `credit_note` is its number, matched within the same creditor).
 
@@ -261,17 +268,23 @@ def receivables_as_of(
     applications". Counting back from today's open amounts keeps it right where the history
     is incomplete, as in a ledger imported without its payments: it never counts as open what
     is settled today, and on the latest date it equals the ageing report's total. Unallocated
-    cash is not deducted, as ageing does not deduct it. A written-off or settled-in-source
-    document counts only the allocations after `as_of`, because the ledger does not say when
-    the rest was closed: past receivables leave out debts written off later.
+    cash is not deducted, as ageing does not deduct it. An invoice written off on day W was
+    still owed at the end of W-1 (less what was allocated to it by then), and is not from W.
+    A document written off or settled in the source system, with no write-off given, counts
+    only the allocations after `as_of`, because the ledger does not say when the rest was closed.
 
     Raises `InvalidAllocationError` when a document's allocations exceed its amount.
     """
-    return _receivables(documents, allocations, as_of, currency, current_only=False)
+    return _receivables(documents, allocations, write_offs, as_of, currency, current_only=False)
 
 
 def current_receivables_as_of(
-    documents: Iterable[Document], allocations: Iterable[Allocation], as_of: date, currency: str
+    documents: Iterable[Document],
+    allocations: Iterable[Allocation],
+    as_of: date,
+    currency: str,
+    *,
+    write_offs: Iterable[WriteOff] = (),
 ) -> Money:
     """The part of `receivables_as_of` that was not yet due at the end of `as_of`.
 
@@ -279,7 +292,7 @@ def current_receivables_as_of(
     due that day is not yet late), which is the ageing report's "current" bucket with the
     default buckets. A credit note counts by its own due date, as in ageing.
     """
-    return _receivables(documents, allocations, as_of, currency, current_only=True)
+    return _receivables(documents, allocations, write_offs, as_of, currency, current_only=True)
 
 
 def credit_sales(documents: Iterable[Document], start: date, end: date, currency: str) -> Money:
@@ -347,6 +360,7 @@ def monthly_credit_sales(
 def _receivables(
     documents: Iterable[Document],
     allocations: Iterable[Allocation],
+    write_offs: Iterable[WriteOff],
     as_of: date,
     currency: str,
     *,
@@ -366,6 +380,9 @@ def _receivables(
             _add(settled_later, invoice_key, allocation.amount)
             if allocation.credit_note is not None:
                 _add(applied_later, (allocation.creditor, allocation.credit_note), allocation.amount)
+    for written_off in write_offs:
+        if written_off.on > as_of:  # taken off the invoice after as_of: it was still owed then
+            _add(settled_later, (written_off.creditor, written_off.document), written_off.amount)
 
     total = Money.zero(currency)
     for document in documents:

@@ -13,6 +13,12 @@ flags and its balance (`segments_of`); a step may be limited to some segments, a
 `SegmentRule` may change steps for a segment (key accounts: a call instead of an email) or limit
 it to some channels (small balances: email only). `ladder_for` gives the steps one debtor gets.
 
+**Interest on letters.** Whether a message claims statutory interest and compensation (Late
+Payment of Commercial Debts (Interest) Act 1998; Directive 2011/7/EU) is the policy's decision:
+`claim_interest_from` names the first step that claims them, and every later step of the ladder
+claims them too (`claims_interest`). None: no step claims interest. `contractual_interest_rate`
+(per cent a year) replaces the statutory rate when the creditor's contract sets one.
+
 Policies are written as YAML or JSON (see `arrears.core.policy_format`); amounts in them are
 exact decimals in the policy's currency.
 """
@@ -149,6 +155,8 @@ class Policy:
     small_balance_below: Money | None = None
     segment_rules: tuple[SegmentRule, ...] = ()
     pause_after_payment_days: int = 7
+    claim_interest_from: str | None = None
+    contractual_interest_rate: Decimal | None = None
     _by_name: Mapping[str, int] = field(init=False, repr=False, compare=False, hash=False)
 
     def __post_init__(self) -> None:
@@ -180,6 +188,7 @@ class Policy:
                 )
             by_name[step.name] = index
         object.__setattr__(self, "_by_name", by_name)
+        self._check_interest(label, by_name)
         if self.small_balance_below is not None and self.small_balance_below.currency != self.currency:
             raise PolicyError(
                 f"{label}: small_balance_below is in {self.small_balance_below.currency}, "
@@ -198,6 +207,35 @@ class Policy:
                     raise PolicyError(
                         f"{where}: changes step {change.step!r}, which the policy does not have"
                     )
+
+    def _check_interest(self, label: str, by_name: Mapping[str, int]) -> None:
+        if self.claim_interest_from is not None and self.claim_interest_from not in by_name:
+            known = ", ".join(repr(step.name) for step in self.steps)
+            raise PolicyError(
+                f"{label}, field claim_interest_from: {self.claim_interest_from!r} is not a step of the "
+                f"policy; name one of {known}, or leave it out to claim interest on no letter"
+            )
+        rate = self.contractual_interest_rate
+        if rate is not None:
+            if not isinstance(rate, Decimal) or not rate.is_finite():
+                raise PolicyError(
+                    f"{label}, field contractual_interest_rate: {rate!r} is not an exact number; "
+                    "write it as a decimal, e.g. 8 or 8.5 (per cent a year)"
+                )
+            if not Decimal(0) < rate <= Decimal(100):
+                raise PolicyError(
+                    f"{label}, field contractual_interest_rate: {rate}% a year must be more than 0 "
+                    "and at most 100"
+                )
+
+    def claims_interest(self, step: str) -> bool:
+        """Whether a message at `step` claims statutory interest and compensation: the step is
+        `claim_interest_from` or a later step of the ladder. A name the policy does not have (a
+        confirmation, a step of an older version) claims nothing."""
+        if self.claim_interest_from is None:
+            return False
+        index = self._by_name.get(step)
+        return index is not None and index >= self._by_name[self.claim_interest_from]
 
     def step(self, name: str) -> Step:
         """The step called `name`; `PolicyError` if there is none."""

@@ -6,6 +6,8 @@ version: 1
 currency: GBP                 # the currency of every amount below
 small_balance_below: 100.00   # debtors owing less are in the small_balance segment
 pause_after_payment_days: 7
+claim_interest_from: letter before action   # this step and later ones claim statutory interest
+contractual_interest_rate: 8  # optional: the contract's rate, % a year, instead of the statutory one
 steps:
   - name: first overdue reminder
     offset_days: 7            # days after the due date; negative: before it
@@ -46,7 +48,17 @@ from arrears.core.money import Money, check_currency
 from arrears.core.policy import Channel, Policy, PolicyError, Segment, SegmentRule, Step, StepChange
 
 _POLICY_KEYS = frozenset(
-    {"name", "version", "currency", "small_balance_below", "pause_after_payment_days", "steps", "segments"}
+    {
+        "name",
+        "version",
+        "currency",
+        "small_balance_below",
+        "pause_after_payment_days",
+        "claim_interest_from",
+        "contractual_interest_rate",
+        "steps",
+        "segments",
+    }
 )
 _STEP_KEYS = frozenset(
     {
@@ -132,8 +144,12 @@ def policy_from_dict(data: Mapping[str, Any], *, source: str = "policy") -> Poli
     version = _integer(data, "version", where)
     small_balance_below = _amount(data, "small_balance_below", where, currency)
     pause = _integer(data, "pause_after_payment_days", where, default=7)
+    claim_from = (
+        None if data.get("claim_interest_from") is None else _text(data, "claim_interest_from", where)
+    )
+    rate = _rate(data, "contractual_interest_rate", where)
     try:
-        return Policy(name, version, steps, currency, small_balance_below, rules, pause)
+        return Policy(name, version, steps, currency, small_balance_below, rules, pause, claim_from, rate)
     except PolicyError as error:
         raise PolicyError(f"{source}: {error}") from None
 
@@ -221,6 +237,10 @@ def policy_to_dict(policy: Policy) -> dict[str, Any]:
     }
     if policy.small_balance_below is not None:
         result["small_balance_below"] = str(policy.small_balance_below.amount)
+    if policy.claim_interest_from is not None:
+        result["claim_interest_from"] = policy.claim_interest_from
+    if policy.contractual_interest_rate is not None:
+        result["contractual_interest_rate"] = str(policy.contractual_interest_rate)
     result["steps"] = [_step_to_dict(step) for step in policy.steps]
     if policy.segment_rules:
         result["segments"] = {
@@ -316,6 +336,26 @@ def _amount(data: Mapping[str, Any], key: str, where: str, currency: str) -> Mon
         return Money.of(value, currency)
     except ArrearsError as error:
         raise PolicyError(f"{where}, field {key}: {error}") from None
+
+
+def _rate(data: Mapping[str, Any], key: str, where: str) -> Decimal | None:
+    """A rate in per cent a year, exact: a decimal, a whole number or a decimal string (a binary
+    float from JSON is refused, as amounts are)."""
+    value = data.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, Decimal | int | str):
+        raise PolicyError(
+            f"{where}, field {key}: a rate in per cent a year is needed, as a decimal or a string "
+            f'such as "8.5", not {value!r}'
+        )
+    try:
+        rate = Decimal(str(value).strip())
+    except InvalidOperation:
+        raise PolicyError(f"{where}, field {key}: {value!r} is not a number (per cent a year)") from None
+    if not rate.is_finite():
+        raise PolicyError(f"{where}, field {key}: {value!r} is not a number (per cent a year)")
+    return rate
 
 
 def _choice(kind: type[_Choice], value: Any, where: str) -> _Choice:

@@ -2,8 +2,13 @@
 
 Raising one records it (reason code and notes), holds the whole invoice from the ladder while it
 is open (`collectable_amount` says what may still be asked for by a person), acknowledges it to
-the debtor (`dispute_acknowledgement`) and gives the line the creditor is told
-(`creditor_notice`), which says who works it under the creditor's dispute mode.
+the debtor (`dispute_acknowledgement`), gives the line the creditor is told (`creditor_notice`),
+which says who works it under the creditor's dispute mode, and emails the creditor itself a
+notice (`dispute_notice_to_creditor`, to `Brand.notify_address`): the debtor, the invoice, the
+amount, reason and notes, and under `no_mediation` that chasing is paused until it decides,
+under `resolve` that our controllers are working it. The notice's key is
+`dispute-notice:<reference>`, so it is queued once however often it is asked for; like the
+acknowledgement it is queued after the dispute is committed and never undoes it.
 
 Resolving it records the outcome. A credit (credit note, or partially upheld) is given by a
 credit note applied to the invoice: either one the creditor issued in its accounting package and
@@ -17,6 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from arrears.comms.message import DisputeDetails
+from arrears.core.deal_rules import DisputeMode
 from arrears.core.disputes import (
     Dispute,
     DisputeOutcome,
@@ -55,6 +61,7 @@ class DisputeRaised:
     creditor_notice: str
     collectable: Money
     acknowledgement: Confirmation | None
+    creditor_notification: Confirmation | None = None  # the email to the creditor itself
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,10 +89,12 @@ def raise_invoice_dispute(
     notes: str = "",
     reference: str | None = None,
     acknowledge: bool = True,
+    notify_creditor: bool = True,
     now: Callable[[], datetime] = _now,
 ) -> DisputeRaised:
     """Record a dispute on `amount` of invoice `document` (default: all of it that is open and
-    not already disputed); see the module docstring."""
+    not already disputed); see the module docstring. `acknowledge` and `notify_creditor` queue
+    the debtor's acknowledgement and the creditor's notice."""
     with uow:
         uow.creditors.lock(creditor)
         invoice = uow.documents.get(creditor, document)
@@ -101,11 +110,11 @@ def raise_invoice_dispute(
             existing=existing,
         )
         uow.disputes.add(creditor, dispute)
-        notice = creditor_notice(
-            dispute, rules_in_force(uow, creditor).dispute_mode, document_amount=invoice.amount
-        )
+        mode = rules_in_force(uow, creditor).dispute_mode
+        notice = creditor_notice(dispute, mode, document_amount=invoice.amount)
         collectable = collectable_amount(invoice, [*existing, dispute])
         uow.commit()
+    respond_by = raised_on + timedelta(days=RESPONSE_DAYS)
     acknowledgement = None
     if acknowledge:
         acknowledgement = send_confirmation(
@@ -121,13 +130,70 @@ def raise_invoice_dispute(
                 f"{dispute.reason.label}: {dispute.disputed} of invoice {dispute.document}"
                 + (f" ({dispute.notes})" if dispute.notes else ""),
                 (dispute.document,),
-                raised_on + timedelta(days=RESPONSE_DAYS),
+                respond_by,
             ),
             on=raised_on,
             reason=f"dispute {dispute.reference} raised on {raised_on.isoformat()}",
             now=now,
         )
-    return DisputeRaised(dispute, notice, collectable, acknowledgement)
+    notification = None
+    if notify_creditor:
+        notification = _notify(uow, creditor, dispute, notice, mode, respond_by if acknowledge else None, now)
+    return DisputeRaised(dispute, notice, collectable, acknowledgement, notification)
+
+
+def notify_creditor_of_dispute(
+    uow: UnitOfWork,
+    creditor: str,
+    reference: str,
+    *,
+    now: Callable[[], datetime] = _now,
+) -> Confirmation:
+    """Queue the notice of dispute `reference` to the creditor (again): one that could not be
+    queued when the dispute was raised (no brand yet) can be sent later; one already queued is
+    not queued twice (`already_queued`)."""
+    with uow:
+        dispute = uow.disputes.get(creditor, reference).dispute
+        mode = rules_in_force(uow, creditor).dispute_mode
+        invoice = uow.documents.get(creditor, dispute.document)
+        notice = creditor_notice(dispute, mode, document_amount=invoice.amount)
+    return _notify(uow, creditor, dispute, notice, mode, None, now)
+
+
+def _notify(
+    uow: UnitOfWork,
+    creditor: str,
+    dispute: Dispute,
+    notice: str,
+    mode: DisputeMode,
+    respond_by: date | None,
+    now: Callable[[], datetime],
+) -> Confirmation:
+    """The email that tells the creditor itself about a dispute (`dispute_notice_to_creditor`),
+    with the fixed key `dispute-notice:<reference>`."""
+    return send_confirmation(
+        uow,
+        creditor,
+        debtor=dispute.debtor,
+        template="dispute_notice_to_creditor",
+        key=f"dispute-notice:{dispute.reference}",
+        documents=(dispute.document,),
+        details=DisputeDetails(
+            dispute.reference,
+            dispute.raised_on,
+            notice,
+            (dispute.document,),
+            respond_by,
+            amount=dispute.disputed,
+            reason=dispute.reason.value,
+            notes=dispute.notes,
+            mode=DisputeMode(mode).value,
+            raised_by=dispute.raised_by,
+        ),
+        on=dispute.raised_on,
+        reason=notice,
+        now=now,
+    )
 
 
 def resolve_invoice_dispute(

@@ -18,7 +18,7 @@ Whether a letter shows the claim is the policy's decision (from which step inter
 this service says what the claim is.
 """
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -120,43 +120,65 @@ def interest_claims(
 ) -> DebtorInterest:
     """What the creditor may claim from `debtor` as of `as_of`, per open overdue invoice."""
     with uow:
-        creditor_value = uow.creditors.get(creditor)
         account = uow.debtors.get(creditor, debtor)
-        chosen = regime or regime_for(creditor_value.country)
-        invoices = sorted(
-            (
-                d
-                for d in uow.documents.list_for_debtor(creditor, debtor)
-                if d.is_invoice and d.is_open and d.due_date < as_of
-            ),
-            key=lambda d: (d.due_date, d.number),
+        chosen = regime or regime_for(uow.creditors.get(creditor).country)
+        return interest_claims_in(
+            uow, creditor, account, as_of, regime=chosen, contractual_rate=contractual_rate
         )
-        plans = [
-            stored.plan
-            for stored in uow.deals.plans(creditor, debtor=debtor)
-            if stored.state != "rejected" and stored.plan.interest_frozen and stored.plan.is_approved
+
+
+def interest_claims_in(
+    uow: UnitOfWork,
+    creditor: str,
+    account: Debtor,
+    as_of: date,
+    *,
+    regime: Regime,
+    contractual_rate: Decimal | None = None,
+    documents: Collection[str] | None = None,
+) -> DebtorInterest:
+    """`interest_claims` inside a unit of work the caller opened (the outbox reads the claims a
+    letter prints in the same read as the rest of what it renders); `documents` limits it to
+    some invoice numbers."""
+    debtor = account.account_code
+    chosen = regime
+    invoices = sorted(
+        (
+            d
+            for d in uow.documents.list_for_debtor(creditor, debtor)
+            if d.is_invoice
+            and d.is_open
+            and d.due_date < as_of
+            and (documents is None or d.number in documents)
+        ),
+        key=lambda d: (d.due_date, d.number),
+    )
+    plans = [
+        stored.plan
+        for stored in uow.deals.plans(creditor, debtor=debtor)
+        if stored.state != "rejected" and stored.plan.interest_frozen and stored.plan.is_approved
+    ]
+    plan_allocations = uow.deals.allocations_for(
+        creditor, documents={n for p in plans for n in p.documents}, since=None
+    )
+    results = []
+    for invoice in invoices:
+        reductions = [
+            PartPayment(a.allocated_on, a.amount)
+            for a in uow.payments.allocations(creditor, document=invoice.number)
         ]
-        plan_allocations = uow.deals.allocations_for(
-            creditor, documents={n for p in plans for n in p.documents}, since=None
+        reductions += [
+            PartPayment(w.on, w.amount)
+            for w in uow.write_offs.list(creditor, document=invoice.number, states=("applied",))
+        ]
+        frozen = tuple(
+            span
+            for plan in plans
+            if invoice.number in plan.documents
+            for span in [_frozen_span(plan, plan_allocations, invoice, as_of)]
+            if span is not None
         )
-        results = []
-        for invoice in invoices:
-            reductions = [
-                PartPayment(a.allocated_on, a.amount)
-                for a in uow.payments.allocations(creditor, document=invoice.number)
-            ]
-            reductions += [
-                PartPayment(w.on, w.amount)
-                for w in uow.write_offs.list(creditor, document=invoice.number, states=("applied",))
-            ]
-            frozen = tuple(
-                span
-                for plan in plans
-                if invoice.number in plan.documents
-                for span in [_frozen_span(plan, plan_allocations, invoice, as_of)]
-                if span is not None
-            )
-            results.append(_claim(invoice, reductions, as_of, chosen, contractual_rate, account, frozen))
+        results.append(_claim(invoice, reductions, as_of, chosen, contractual_rate, account, frozen))
     return DebtorInterest(account, as_of, chosen, tuple(results))
 
 

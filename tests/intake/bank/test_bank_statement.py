@@ -179,13 +179,15 @@ def test_fingerprint_ignores_spacing_and_the_file_name_but_not_the_account() -> 
     assert other_amount[0].transactions[0].fingerprint != fingerprint
 
 
-def test_occurrences_are_counted_across_the_statements_of_one_file() -> None:
-    # A statement split over pages may repeat a line on two pages: both are real payments.
-    pages = [draft(line("5.00")), draft(line("5.00"))]
+def test_a_line_printed_in_two_statements_of_one_file_is_one_transaction() -> None:
+    # A line repeated on two pages, or in two overlapping statements, is the same payment:
+    # occurrences are counted within each statement, never across the file.
+    pages = [draft(line("5.00")), draft(line("5.00"), line("5.00"))]
 
     first, second = finish_statements("pages.sta", "mt940", pages)
 
-    assert first.transactions[0].fingerprint != second.transactions[0].fingerprint
+    assert first.transactions[0].fingerprint == second.transactions[0].fingerprint
+    assert second.transactions[1].fingerprint != second.transactions[0].fingerprint
 
 
 def test_balances_are_money_in_the_statement_currency() -> None:

@@ -5,8 +5,9 @@ and returns its `BankStatement` values, or raises `StatementError` naming the fi
 where it can, the line or entry and field. A file that cannot be read in full gives an
 error and no statements: there are no partial results.
 
-Each `BankTransaction` has a `fingerprint` that is the same every time the same file is
-read, so an import can tell lines it has already recorded (re-importing adds nothing twice).
+Each `BankTransaction` has a `fingerprint`, the transaction's identity: the same every time
+the same transaction is read, from this file, a page that repeats it or an overlapping
+statement, so an import can tell lines it has already recorded (`arrears.intake.bank.fingerprint`).
 Matching payments to invoices is done elsewhere; this package only reads.
 """
 

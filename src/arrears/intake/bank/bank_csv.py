@@ -49,7 +49,9 @@ class CsvProfile:
     in) and `debit_column` (money out, positive figures). `date_formats` are `strptime`
     formats tried in order; list only formats that cannot be confused (never both
     day-first and month-first). Columns other than the date, the amount and the
-    description are used when the file has them.
+    description are used when the file has them. `transaction_id_column` is the bank's own id
+    for each row, when the export has one: it becomes the line's `bank_reference`, which the
+    fingerprint goes by (see `arrears.intake.bank.fingerprint`).
     """
 
     name: str
@@ -62,6 +64,7 @@ class CsvProfile:
     reference_column: str | None = None
     counterparty_column: str | None = None
     type_column: str | None = None
+    transaction_id_column: str | None = None
     account_columns: tuple[str, ...] = ()
     currency_column: str | None = None
     currency: str | None = None
@@ -95,9 +98,10 @@ GENERIC = CsvProfile(
     type_column="Type",
     account_columns=("Account",),
     currency_column="Currency",
+    transaction_id_column="Transaction ID",
 )
 """The default: ISO dates, one signed Amount column, a Description; Reference,
-Counterparty, Type, Account and Currency columns when present."""
+Counterparty, Type, Account, Currency and Transaction ID columns when present."""
 
 LLOYDS = CsvProfile(
     name="lloyds",
@@ -264,6 +268,7 @@ def _transaction(
         narration=description,
         counterparty_name=record.get(profile.counterparty_column) or None,
         reference=record.get(profile.reference_column) or None,
+        bank_reference=record.get(profile.transaction_id_column) or None,
         transaction_code=record.get(profile.type_column) or None,
     )
 

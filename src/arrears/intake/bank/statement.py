@@ -4,19 +4,17 @@ A `BankStatement` is one account's statement for a period: its opening and closi
 where the format carries them, and its `BankTransaction` lines. Amounts are `Money`, signed
 from the account holder's side: a credit (cash received) is positive, a debit negative.
 
-Each transaction carries a `fingerprint`: a hash of the account, booking date, amount,
-references and narration, plus an occurrence index that tells apart identical lines in one
-file (two 10.00 GBP card payments to the same shop on the same day). Reading the same file
-twice gives the same fingerprints, so an import can skip lines it has already seen and
-re-importing a statement adds nothing twice.
+Each transaction carries a `fingerprint`, its identity (`arrears.intake.bank.fingerprint`):
+the bank's own id for the line when it has one, else the line's facts, plus its occurrence
+number among identical lines of its statement. The same transaction printed again (the file
+read twice, a page repeated, an overlapping download) gets the same fingerprint, so an import
+skips it; two identical payments on one day in one statement get two.
 
 Readers build drafts (`StatementDraft`, `TransactionDraft`) from the file and hand them to
 `finish_statements`, which checks currencies and amounts and computes the fingerprints, so
 every format follows the same rules.
 """
 
-import hashlib
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -25,11 +23,21 @@ from typing import Literal, Self
 
 from arrears.core.errors import ArrearsError
 from arrears.core.money import Money, check_currency
+from arrears.intake.bank.fingerprint import LineFacts, normalise_text, statement_fingerprints
 
 StatementFormat = Literal["camt.053", "camt.054", "mt940", "ofx", "csv"]
 
-#: Bump when the fingerprint recipe changes, so old and new fingerprints never collide.
-FINGERPRINT_VERSION = "bank-line-v1"
+__all__ = [
+    "BalanceDraft",
+    "BankStatement",
+    "BankTransaction",
+    "StatementDraft",
+    "StatementError",
+    "StatementFormat",
+    "TransactionDraft",
+    "finish_statements",
+    "normalise_text",
+]
 
 
 class StatementError(ArrearsError, ValueError):
@@ -54,7 +62,7 @@ class BankTransaction:
     `reference` is the reference the payer gave, the best clue for matching a payment to
     invoices (a structured creditor reference, else the end-to-end id or customer reference);
     `bank_reference` is the bank's own id for the line (camt AcctSvcrRef, MT940 `//` reference,
-    OFX FITID).
+    OFX FITID, a bank CSV column the profile maps), which the fingerprint goes by when given.
     """
 
     booking_date: date
@@ -163,22 +171,24 @@ def finish_statements(
 
     Rules: the currency is an ISO 4217 code; every balance and line is in the statement's
     currency and in whole minor units (a bank never books a fraction of a penny); the account
-    is not blank. Identical lines of one account in one file get occurrence indexes 0, 1, 2...
-    in file order, so each keeps its own fingerprint.
+    is not blank. Each statement's lines are fingerprinted together (`statement_fingerprints`):
+    identical lines of one statement get occurrence numbers 0, 1, 2..., counted afresh in each
+    statement, so a line printed in two statements of a file is one transaction.
     """
-    occurrences: Counter[str] = Counter()
     statements = []
     for draft in drafts:
         account = draft.account.strip()
         if not account:
             raise StatementError.at(source, draft.where, "the statement names no account")
         currency = _currency(source, draft.where, draft.currency)
+        amounts = [
+            _money(source, line.where, line.amount, line.currency, currency) for line in draft.transactions
+        ]
+        fingerprints = statement_fingerprints(
+            account, (_facts(line, amount) for line, amount in zip(draft.transactions, amounts, strict=True))
+        )
         transactions = []
-        for line in draft.transactions:
-            amount = _money(source, line.where, line.amount, line.currency, currency)
-            key = _line_key(account, line, amount)
-            occurrence = occurrences[key]
-            occurrences[key] += 1
+        for line, amount, fingerprint in zip(draft.transactions, amounts, fingerprints, strict=True):
             transactions.append(
                 BankTransaction(
                     booking_date=line.booking_date,
@@ -191,7 +201,7 @@ def finish_statements(
                     end_to_end_id=line.end_to_end_id or None,
                     bank_reference=line.bank_reference or None,
                     transaction_code=line.transaction_code or None,
-                    fingerprint=_fingerprint(key, occurrence),
+                    fingerprint=fingerprint,
                 )
             )
         statements.append(
@@ -210,11 +220,6 @@ def finish_statements(
             )
         )
     return statements
-
-
-def normalise_text(text: str) -> str:
-    """Whitespace collapsed to single spaces, ends trimmed: how narrations are compared."""
-    return " ".join(text.split())
 
 
 def _currency(source: str, where: str, code: str) -> str:
@@ -251,19 +256,14 @@ def _balance(source: str, balance: BalanceDraft | None, statement_currency: str)
     return _money(source, balance.where, balance.amount, balance.currency, statement_currency)
 
 
-def _line_key(account: str, line: TransactionDraft, amount: Money) -> str:
-    parts = [
-        FINGERPRINT_VERSION,
-        "".join(account.split()).upper(),
-        line.booking_date.isoformat(),
-        amount.currency,
-        format(amount.amount.normalize(), "f"),
-        normalise_text(line.reference or ""),
-        normalise_text(line.bank_reference or ""),
-        normalise_text(line.narration),
-    ]
-    return "\x1f".join(parts)
-
-
-def _fingerprint(key: str, occurrence: int) -> str:
-    return hashlib.sha256(f"{key}\x1f{occurrence}".encode()).hexdigest()
+def _facts(line: TransactionDraft, amount: Money) -> LineFacts:
+    return LineFacts(
+        booking_date=line.booking_date,
+        amount=amount,
+        bank_reference=line.bank_reference,
+        counterparty_name=line.counterparty_name,
+        counterparty_account=line.counterparty_account,
+        reference=line.reference,
+        end_to_end_id=line.end_to_end_id,
+        narration=line.narration,
+    )

@@ -9,24 +9,29 @@ review that has not run yet never makes a hold wrong.
 """
 
 import json
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Unpack
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
 from arrears.core.deal_rules import DealRules
 from arrears.core.deal_rules_format import rules_from_dict, rules_to_dict
-from arrears.core.errors import NotFoundError
 from arrears.core.ledger import Allocation
 from arrears.core.money import Money
 from arrears.core.promises import Promise, PromiseChannel
 from arrears.core.terms import Fee
 from arrears.store.repositories._common import IN_CHUNK, chunks
 from arrears.store.repositories.collections_policies import aware
-from arrears.store.repositories.deals_base import REFERENCE_PREFIXES, DealStoreError, DealTables
+from arrears.store.repositories.deals_base import (
+    REFERENCE_PREFIXES,
+    DealListing,
+    DealStoreError,
+    DealTables,
+    StatedDealFilters,
+)
 from arrears.store.repositories.deals_plans import PlanAndSettlementTables, StoredPlan, StoredSettlement
 from arrears.store.tables import AllocationRecord, DebtorRecord, DocumentRecord, PaymentRecord
 from arrears.store.tables_deals import (
@@ -56,6 +61,13 @@ class StoredPromise:
     state: str
     state_on: date | None
     created_at: datetime
+
+
+PROMISES = DealListing(
+    PromiseRecord,
+    started=PromiseRecord.made_on,
+    in_force=lambda day: [PromiseRecord.made_on <= day, PromiseRecord.deadline >= day],
+)
 
 
 class DealRepository(PlanAndSettlementTables):
@@ -138,11 +150,7 @@ class DealRepository(PlanAndSettlementTables):
     # --- promises -----------------------------------------------------------------------------
 
     def add_promise(self, creditor: str, promise: Promise, *, at: datetime) -> StoredPromise:
-        creditor_id = self._creditor_id(creditor)
-        self._check_creditor(creditor, promise.creditor, f"promise {promise.reference}")
-        debtor_id = self._debtor_id(creditor, creditor_id, promise.debtor)
-        document_ids = self.document_ids(creditor, promise.debtor, promise.documents)
-        self._unique(PromiseRecord, creditor_id, promise.reference, "promise")
+        creditor_id, debtor_id, document_ids = self._new_deal(creditor, PromiseRecord, promise, "promise")
         record = PromiseRecord(
             creditor_id=creditor_id,
             debtor_id=debtor_id,
@@ -160,47 +168,18 @@ class DealRepository(PlanAndSettlementTables):
             state_on=None,
             created_at=at,
         )
-        self._session.add(record)
-        self._session.flush()
-        self._session.add_all(
-            PromiseDocumentRecord(promise_id=record.id, document_id=document_id, creditor_id=creditor_id)
-            for document_id in document_ids.values()
+        self._add_with_documents(
+            record, PromiseDocumentRecord, "promise_id", list(document_ids.values()), ordered=False
         )
-        self._session.flush()
         return StoredPromise(promise, "pending", None, at)
 
     def promise(self, creditor: str, reference: str) -> StoredPromise:
-        found = self.promises(creditor, references=[reference])
-        if not found:
-            raise NotFoundError(f"creditor {creditor} has no promise {reference!r}")
-        return found[0]
+        return self._only(self.promises(creditor, references=[reference]), creditor, "promise", reference)
 
-    def promises(
-        self,
-        creditor: str,
-        *,
-        debtor: str | None = None,
-        states: Collection[str] | None = None,
-        in_force_on: date | None = None,
-        references: Sequence[str] | None = None,
-    ) -> list[StoredPromise]:
+    def promises(self, creditor: str, **filters: Unpack[StatedDealFilters]) -> list[StoredPromise]:
         """Promises by debtor then day made; `in_force_on`: made by then, deadline not passed."""
         creditor_id = self._creditor_id(creditor)
-        conditions: list[ColumnElement[bool]] = [PromiseRecord.creditor_id == creditor_id]
-        if debtor is not None:
-            conditions.append(PromiseRecord.debtor_id == self._debtor_id(creditor, creditor_id, debtor))
-        if states is not None:
-            conditions.append(PromiseRecord.state.in_(list(states)))
-        if in_force_on is not None:
-            conditions += [PromiseRecord.made_on <= in_force_on, PromiseRecord.deadline >= in_force_on]
-        if references is not None:
-            conditions.append(PromiseRecord.reference.in_(list(references)))
-        rows = self._session.execute(
-            select(PromiseRecord, DebtorRecord.account_code)
-            .join(DebtorRecord, DebtorRecord.id == PromiseRecord.debtor_id)
-            .where(*conditions)
-            .order_by(DebtorRecord.account_code, PromiseRecord.made_on, PromiseRecord.id)
-        ).all()
+        rows = self._session.execute(self._deal_query(PROMISES, creditor, creditor_id, **filters)).all()
         numbers = self._child_numbers(
             PromiseDocumentRecord, PromiseDocumentRecord.promise_id, creditor_id, [r.id for r, _ in rows]
         )

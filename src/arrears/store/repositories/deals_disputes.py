@@ -1,19 +1,17 @@
 """Disputes: raised on (part of) one invoice, resolved with an outcome and maybe a credit note."""
 
-from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from typing import Unpack
 
-from sqlalchemy import ColumnElement, or_, select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import aliased
 
 from arrears.core.disputes import Dispute, DisputeOutcome, DisputeReason, DisputeResolution, Resolver
 from arrears.core.errors import NotFoundError
 from arrears.core.money import Money
 from arrears.store.errors import DuplicateError, WrongCreditorError
-from arrears.store.repositories._common import Repository
-from arrears.store.repositories.deals import DealStoreError
-from arrears.store.tables import DebtorRecord, DocumentRecord
+from arrears.store.repositories.deals_base import DealFilters, DealListing, DealStoreError, DealTables
+from arrears.store.tables import DocumentRecord
 from arrears.store.tables_deals import DisputeRecord
 
 
@@ -25,7 +23,18 @@ class StoredDispute:
     credit_note: str | None = None
 
 
-class DisputeRepository(Repository):
+# A dispute decided on a day no longer holds that day.
+DISPUTES = DealListing(
+    DisputeRecord,
+    started=DisputeRecord.raised_on,
+    in_force=lambda day: [
+        DisputeRecord.raised_on <= day,
+        or_(DisputeRecord.decided_on.is_(None), DisputeRecord.decided_on > day),
+    ],
+)
+
+
+class DisputeRepository(DealTables):
     def add(self, creditor: str, dispute: Dispute) -> StoredDispute:
         """Record a dispute raised on an invoice of its debtor."""
         if dispute.creditor != creditor:
@@ -105,48 +114,33 @@ class DisputeRepository(Repository):
         return StoredDispute(dispute, credit_note)
 
     def get(self, creditor: str, reference: str) -> StoredDispute:
-        found = self.list(creditor, references=[reference])
-        if not found:
-            raise NotFoundError(f"creditor {creditor} has no dispute {reference!r}")
-        return found[0]
+        return self._only(self.list(creditor, references=[reference]), creditor, "dispute", reference)
 
     def list(
         self,
         creditor: str,
         *,
-        debtor: str | None = None,
         document: str | None = None,
         open_only: bool = False,
-        in_force_on: date | None = None,
-        references: Sequence[str] | None = None,
+        **filters: Unpack[DealFilters],
     ) -> list[StoredDispute]:
         """Disputes by debtor, then day raised. `in_force_on`: raised by then and not decided
         before it (a dispute decided that day no longer holds)."""
         creditor_id = self._creditor_id(creditor)
         invoice = aliased(DocumentRecord)
         note = aliased(DocumentRecord)
-        conditions: list[ColumnElement[bool]] = [DisputeRecord.creditor_id == creditor_id]
-        if debtor is not None:
-            conditions.append(DisputeRecord.debtor_id == self._debtor_id(creditor, creditor_id, debtor))
-        if document is not None:
-            conditions.append(invoice.number == document)
-        if open_only:
-            conditions.append(DisputeRecord.outcome.is_(None))
-        if in_force_on is not None:
-            conditions += [
-                DisputeRecord.raised_on <= in_force_on,
-                or_(DisputeRecord.decided_on.is_(None), DisputeRecord.decided_on > in_force_on),
-            ]
-        if references is not None:
-            conditions.append(DisputeRecord.reference.in_(list(references)))
-        rows = self._session.execute(
-            select(DisputeRecord, DebtorRecord.account_code, invoice.number, note.number)
-            .join(DebtorRecord, DebtorRecord.id == DisputeRecord.debtor_id)
+        query = (
+            self._deal_query(
+                DISPUTES, creditor, creditor_id, columns=(invoice.number, note.number), **filters
+            )
             .join(invoice, invoice.id == DisputeRecord.document_id)
             .outerjoin(note, note.id == DisputeRecord.credit_note_id)
-            .where(*conditions)
-            .order_by(DebtorRecord.account_code, DisputeRecord.raised_on, DisputeRecord.id)
-        ).all()
+        )
+        if document is not None:
+            query = query.where(invoice.number == document)
+        if open_only:
+            query = query.where(DisputeRecord.outcome.is_(None))
+        rows = self._session.execute(query).all()
         found = []
         for record, account_code, number, note_number in rows:
             resolution = None

@@ -1,21 +1,18 @@
 """Payment plans and settlements in the store (part of `uow.deals`, see `deals.py`)."""
 
-from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, Unpack
 
-from sqlalchemy import ColumnElement, select, update
+from sqlalchemy import select, update
 
-from arrears.core.errors import NotFoundError
 from arrears.core.instalments import Frequency, Instalment
 from arrears.core.money import Money
 from arrears.core.plans import PaymentPlan
 from arrears.core.settlements import Settlement
 from arrears.store.repositories._common import IN_CHUNK, chunks
 from arrears.store.repositories.collections_policies import aware
-from arrears.store.repositories.deals_base import DealTables
-from arrears.store.tables import DebtorRecord
+from arrears.store.repositories.deals_base import DealListing, DealTables, StatedDealFilters
 from arrears.store.tables_deals import (
     PaymentPlanRecord,
     PlanDocumentRecord,
@@ -50,17 +47,28 @@ class StoredSettlement:
     created_at: datetime
 
 
+# A plan's end (the grace after its last instalment) is date arithmetic, checked in `plans`.
+PLANS = DealListing(
+    PaymentPlanRecord,
+    started=PaymentPlanRecord.agreed_on,
+    in_force=lambda day: [PaymentPlanRecord.agreed_on <= day],
+)
+SETTLEMENTS = DealListing(
+    SettlementRecord,
+    started=SettlementRecord.agreed_on,
+    in_force=lambda day: [SettlementRecord.agreed_on <= day, SettlementRecord.deadline >= day],
+)
+
+
 class PlanAndSettlementTables(DealTables):
     # --- payment plans --------------------------------------------------------------------------
 
     def add_plan(
         self, creditor: str, plan: PaymentPlan, *, state: str, decision: str, by: str, at: datetime
     ) -> StoredPlan:
-        creditor_id = self._creditor_id(creditor)
-        self._check_creditor(creditor, plan.creditor, f"payment plan {plan.reference}")
-        debtor_id = self._debtor_id(creditor, creditor_id, plan.debtor)
-        document_ids = self.document_ids(creditor, plan.debtor, plan.documents)
-        self._unique(PaymentPlanRecord, creditor_id, plan.reference, "payment plan")
+        creditor_id, debtor_id, document_ids = self._new_deal(
+            creditor, PaymentPlanRecord, plan, "payment plan"
+        )
         record = PaymentPlanRecord(
             creditor_id=creditor_id,
             debtor_id=debtor_id,
@@ -81,14 +89,8 @@ class PlanAndSettlementTables(DealTables):
             created_by=by[:100],
             created_at=at,
         )
-        self._session.add(record)
-        self._session.flush()
-        self._session.add_all(
-            PlanDocumentRecord(
-                plan_id=record.id, document_id=document_ids[number], creditor_id=creditor_id, position=n
-            )
-            for n, number in enumerate(plan.documents)
-        )
+        ids = [document_ids[number] for number in plan.documents]
+        self._add_with_documents(record, PlanDocumentRecord, "plan_id", ids, ordered=True)
         self._session.add_all(
             PlanInstalmentRecord(
                 plan_id=record.id,
@@ -104,42 +106,18 @@ class PlanAndSettlementTables(DealTables):
         return StoredPlan(plan, state, None, decision, by, at)
 
     def plan(self, creditor: str, reference: str) -> StoredPlan:
-        found = self.plans(creditor, references=[reference])
-        if not found:
-            raise NotFoundError(f"creditor {creditor} has no payment plan {reference!r}")
-        return found[0]
+        return self._only(self.plans(creditor, references=[reference]), creditor, "payment plan", reference)
 
-    def plans(
-        self,
-        creditor: str,
-        *,
-        debtor: str | None = None,
-        states: Collection[str] | None = None,
-        in_force_on: date | None = None,
-        references: Sequence[str] | None = None,
-    ) -> list[StoredPlan]:
+    def plans(self, creditor: str, **filters: Unpack[StatedDealFilters]) -> list[StoredPlan]:
         """Plans by debtor then day agreed; `in_force_on`: agreed by then, and the day is not
         after the grace of the last instalment (the plan may still hold)."""
         creditor_id = self._creditor_id(creditor)
-        conditions: list[ColumnElement[bool]] = [PaymentPlanRecord.creditor_id == creditor_id]
-        if debtor is not None:
-            conditions.append(PaymentPlanRecord.debtor_id == self._debtor_id(creditor, creditor_id, debtor))
-        if states is not None:
-            conditions.append(PaymentPlanRecord.state.in_(list(states)))
-        if references is not None:
-            conditions.append(PaymentPlanRecord.reference.in_(list(references)))
-        if in_force_on is not None:
-            conditions.append(PaymentPlanRecord.agreed_on <= in_force_on)
-        found_rows = self._session.execute(
-            select(PaymentPlanRecord, DebtorRecord.account_code)
-            .join(DebtorRecord, DebtorRecord.id == PaymentPlanRecord.debtor_id)
-            .where(*conditions)
-            .order_by(DebtorRecord.account_code, PaymentPlanRecord.agreed_on, PaymentPlanRecord.id)
-        ).all()
+        found_rows = self._session.execute(self._deal_query(PLANS, creditor, creditor_id, **filters)).all()
+        day = filters.get("in_force_on")
         rows = [
             (record, code)
             for record, code in found_rows
-            if in_force_on is None or in_force_on <= record.last_due_on + timedelta(days=record.grace_days)
+            if day is None or day <= record.last_due_on + timedelta(days=record.grace_days)
         ]
         ids = [record.id for record, _ in rows]
         numbers = self._child_numbers(
@@ -213,11 +191,9 @@ class PlanAndSettlementTables(DealTables):
     def add_settlement(
         self, creditor: str, settlement: Settlement, *, state: str, decision: str, by: str, at: datetime
     ) -> StoredSettlement:
-        creditor_id = self._creditor_id(creditor)
-        self._check_creditor(creditor, settlement.creditor, f"settlement {settlement.reference}")
-        debtor_id = self._debtor_id(creditor, creditor_id, settlement.debtor)
-        document_ids = self.document_ids(creditor, settlement.debtor, settlement.documents)
-        self._unique(SettlementRecord, creditor_id, settlement.reference, "settlement")
+        creditor_id, debtor_id, document_ids = self._new_deal(
+            creditor, SettlementRecord, settlement, "settlement"
+        )
         record = SettlementRecord(
             creditor_id=creditor_id,
             debtor_id=debtor_id,
@@ -238,51 +214,17 @@ class PlanAndSettlementTables(DealTables):
             created_by=by[:100],
             created_at=at,
         )
-        self._session.add(record)
-        self._session.flush()
-        self._session.add_all(
-            SettlementDocumentRecord(
-                settlement_id=record.id, document_id=document_ids[number], creditor_id=creditor_id, position=n
-            )
-            for n, number in enumerate(settlement.documents)
-        )
-        self._session.flush()
+        ids = [document_ids[number] for number in settlement.documents]
+        self._add_with_documents(record, SettlementDocumentRecord, "settlement_id", ids, ordered=True)
         return StoredSettlement(settlement, state, None, None, decision, by, at)
 
     def settlement(self, creditor: str, reference: str) -> StoredSettlement:
         found = self.settlements(creditor, references=[reference])
-        if not found:
-            raise NotFoundError(f"creditor {creditor} has no settlement {reference!r}")
-        return found[0]
+        return self._only(found, creditor, "settlement", reference)
 
-    def settlements(
-        self,
-        creditor: str,
-        *,
-        debtor: str | None = None,
-        states: Collection[str] | None = None,
-        in_force_on: date | None = None,
-        references: Sequence[str] | None = None,
-    ) -> list[StoredSettlement]:
+    def settlements(self, creditor: str, **filters: Unpack[StatedDealFilters]) -> list[StoredSettlement]:
         creditor_id = self._creditor_id(creditor)
-        conditions: list[ColumnElement[bool]] = [SettlementRecord.creditor_id == creditor_id]
-        if debtor is not None:
-            conditions.append(SettlementRecord.debtor_id == self._debtor_id(creditor, creditor_id, debtor))
-        if states is not None:
-            conditions.append(SettlementRecord.state.in_(list(states)))
-        if in_force_on is not None:
-            conditions += [
-                SettlementRecord.agreed_on <= in_force_on,
-                SettlementRecord.deadline >= in_force_on,
-            ]
-        if references is not None:
-            conditions.append(SettlementRecord.reference.in_(list(references)))
-        rows = self._session.execute(
-            select(SettlementRecord, DebtorRecord.account_code)
-            .join(DebtorRecord, DebtorRecord.id == SettlementRecord.debtor_id)
-            .where(*conditions)
-            .order_by(DebtorRecord.account_code, SettlementRecord.agreed_on, SettlementRecord.id)
-        ).all()
+        rows = self._session.execute(self._deal_query(SETTLEMENTS, creditor, creditor_id, **filters)).all()
         numbers = self._child_numbers(
             SettlementDocumentRecord,
             SettlementDocumentRecord.settlement_id,

@@ -11,7 +11,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import ColumnElement, case, select, update
+from sqlalchemy import case, select, update
 from sqlalchemy.orm import aliased
 
 from arrears.core.errors import NotFoundError
@@ -19,7 +19,8 @@ from arrears.core.ledger import Document, DocumentKind
 from arrears.core.money import Money
 from arrears.core.writeoffs import WriteOff, WriteOffReason, apply_write_off, write_off
 from arrears.store.errors import ConstraintError, WrongCreditorError
-from arrears.store.repositories._common import DOCUMENTS, Repository
+from arrears.store.repositories._common import DOCUMENTS
+from arrears.store.repositories.deals_base import DealTables
 from arrears.store.repositories.documents import select_documents, to_document
 from arrears.store.tables import OPEN_STATUSES, DebtorRecord, DocumentRecord
 from arrears.store.tables_deals import SettlementRecord, WriteOffRecord
@@ -43,7 +44,7 @@ class StoredWriteOff:
     settlement: str | None
 
 
-class WriteOffRepository(Repository):
+class WriteOffRepository(DealTables):
     def apply(
         self, creditor: str, value: WriteOff, *, requested_by: str, settlement: str | None = None
     ) -> StoredWriteOff:
@@ -155,13 +156,9 @@ class WriteOffRepository(Repository):
         """Write-offs by day then id."""
         creditor_id = self._creditor_id(creditor)
         settlement = aliased(SettlementRecord)
-        conditions: list[ColumnElement[bool]] = [WriteOffRecord.creditor_id == creditor_id]
-        if debtor is not None:
-            conditions.append(WriteOffRecord.debtor_id == self._debtor_id(creditor, creditor_id, debtor))
+        conditions = self._deal_filters(WriteOffRecord, creditor, creditor_id, debtor=debtor, states=states)
         if document is not None:
             conditions.append(DocumentRecord.number == document)
-        if states is not None:
-            conditions.append(WriteOffRecord.state.in_(list(states)))
         if ids is not None:
             conditions.append(WriteOffRecord.id.in_(list(ids)))
         if since is not None:

@@ -17,6 +17,7 @@ from arrears.store.repositories.debtors import load_debtors
 from arrears.store.repositories.documents import select_documents, to_document
 from arrears.store.repositories.payments import select_payments, to_payment
 from arrears.store.tables import OPEN_STATUSES, AllocationRecord, DebtorRecord, DocumentRecord, PaymentRecord
+from arrears.store.tables_deals import WriteOffRecord
 
 # Documents that left the ledger without being paid: they count toward no balance.
 OFF_LEDGER_STATUSES = ("written_off", "settled_in_source")
@@ -74,7 +75,8 @@ def open_minor_at(creditor_id: int, at: date) -> OpenAt:
     """The open amount at the end of `at`, counting back from today's as the core does
     (`arrears.core.metrics.receivables_as_of`, `arrears.core.ageing.ageing`): what is open now
     (nothing unless open or part-paid) plus the allocations dated after `at` to the invoice,
-    or from the credit note."""
+    or from the credit note, plus the write-offs of the invoice applied after `at` (an invoice
+    written off on day W was still owed at the end of W-1)."""
     later = aliased(AllocationRecord)
     settled_later = (
         select(later.document_id.label("document_id"), func.sum(later.amount_minor).label("amount"))
@@ -88,9 +90,25 @@ def open_minor_at(creditor_id: int, at: date) -> OpenAt:
         .group_by(later.credit_note_id)
         .subquery()
     )
+    written_off_later = (
+        select(
+            WriteOffRecord.document_id.label("document_id"),
+            func.sum(WriteOffRecord.amount_minor).label("amount"),
+        )
+        .where(
+            WriteOffRecord.creditor_id == creditor_id,
+            WriteOffRecord.state == "applied",
+            WriteOffRecord.written_off_on > at,
+        )
+        .group_by(WriteOffRecord.document_id)
+        .subquery()
+    )
     open_now = case((DocumentRecord.status.in_(OPEN_STATUSES), DocumentRecord.open_minor), else_=0)
     amount = open_now + case(
-        (DocumentRecord.kind == "invoice", func.coalesce(settled_later.c.amount, 0)),
+        (
+            DocumentRecord.kind == "invoice",
+            func.coalesce(settled_later.c.amount, 0) + func.coalesce(written_off_later.c.amount, 0),
+        ),
         else_=func.coalesce(applied_later.c.amount, 0),
     )
     return OpenAt(
@@ -98,6 +116,7 @@ def open_minor_at(creditor_id: int, at: date) -> OpenAt:
         joins=(
             (settled_later, settled_later.c.document_id == DocumentRecord.id),
             (applied_later, applied_later.c.document_id == DocumentRecord.id),
+            (written_off_later, written_off_later.c.document_id == DocumentRecord.id),
         ),
     )
 

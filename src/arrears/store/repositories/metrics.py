@@ -5,8 +5,10 @@ All figures are for one creditor in one currency, in exact money. Rules shared b
 - "outstanding at a date" counts back from today's open amounts, adding back what was
   allocated after that date (the definition of `arrears.core.metrics.receivables_as_of`), so
   a ledger imported without its payment history never shows as open what is settled today;
-- written-off and settled-in-source documents count only their allocations after the date
-  (the store does not know when they left the ledger) but stay in the credit sales.
+- a write-off recorded in Arrears is dated: an invoice written off on day W counts (less what
+  was allocated to it by then) up to the end of W-1, and not from W; a document written off
+  or settled in the source system counts only its allocations after the date (the store does
+  not know when it left the ledger); all of them stay in the credit sales.
 """
 
 from dataclasses import dataclass
@@ -75,12 +77,14 @@ class MetricsQueries(Repository):
         The definition of `arrears.core.metrics.receivables_as_of`, in one query: over the
         documents issued on or before `at`, each invoice adds and each credit note subtracts
             its open amount today (zero unless open or part-paid)
-            + the allocations to it (from it, for a credit note) dated after `at`.
+            + the allocations to it (from it, for a credit note) dated after `at`
+            + the write-offs of it (an invoice) applied after `at`.
         With a complete allocation history that is "issued by then, less allocated by then";
         counting back from today keeps it right for a ledger imported without its payment
         history, and on the latest date it equals the ageing total. Applying a credit note
-        leaves the total unchanged; unallocated cash does not reduce it. A written-off or
-        settled-in-source document counts only its allocations after `at`.
+        leaves the total unchanged; unallocated cash does not reduce it. An invoice written off
+        in Arrears on day W is owed up to the end of W-1; one written off or settled in the
+        source system (no write-off recorded here) counts only its allocations after `at`.
 
         not_yet_due = the same sum over the documents due on or after `at` (due that day is
         not late yet: the ageing report's "current" bucket).
@@ -95,14 +99,14 @@ class MetricsQueries(Repository):
                 summed(case((DocumentRecord.due_date >= at, _signed(open_then)), else_=0)),
             )
             .select_from(DocumentRecord)
-            .outerjoin(*open_at.joins[0])
-            .outerjoin(*open_at.joins[1])
             .where(
                 DocumentRecord.creditor_id == creditor_id,
                 DocumentRecord.currency == currency,
                 DocumentRecord.issue_date <= at,
             )
         )
+        for join in open_at.joins:
+            query = query.outerjoin(*join)
         outstanding, not_yet_due = self._session.execute(query).one()
         return Receivables(
             at=at,
