@@ -212,3 +212,51 @@ def test_unknown_creditor_or_debtor_is_one_line(home: Path) -> None:
     )
     failed_with_one_line(run_in_process(home, "explain", "NOPE"), "no creditor has a debtor 'NOPE'")
     failed_with_one_line(run_in_process(home, "cycle", "--as-of", "31/03/2026"), "is not a date")
+
+
+def test_cycle_send_delivers_the_days_messages_and_puts_calls_in_the_worklist_with_their_card(
+    home: Path,
+) -> None:
+    succeeded(run_in_process(home, "brand", "set", "--creditor", "C001", "--sample"))
+    for day in ("2026-03-31", "2026-04-01", "2026-04-02", "2026-04-07", "2026-04-08"):
+        outcome = succeeded(run_in_process(home, "cycle", "--creditor", "C001", "--as-of", day, "--send"))
+        assert f"C001 as of {day}: " in outcome.stdout and "delivered: " in outcome.stdout
+    assert list((home / "outbox" / "maildir" / "new").glob("*.eml"))
+    again = succeeded(
+        run_in_process(
+            home, "cycle", "--creditor", "C001", "--as-of", "2026-04-08", "--send", "--format", "json"
+        )
+    ).json()
+    assert again[0]["planned"] == 0 and again[0]["send"]["queued"] == 0
+    assert set(again[0]["send"]["delivered"]) >= {"sent", "deferred", "needs checking"}
+
+    listed = succeeded(
+        run_in_process(home, "worklist", "--creditor", "C001", "--as-of", "2026-04-08", "--format", "json")
+    ).json()
+    calls = [item for item in listed["items"] if item["kind"] == "call"]
+    assert calls and all(item["call_task"] is not None and item["card"] for item in calls)
+    assert len({item["action"] for item in listed["items"]}) == len(listed["items"])  # each task once
+    shown = succeeded(
+        run_in_process(
+            home, "worklist", "show", str(calls[0]["action"]), "--creditor", "C001", "--as-of", "2026-04-08"
+        )
+    )
+    assert f"call task {calls[0]['call_task']}" in shown.stdout and "calling from" in shown.stdout
+    done = succeeded(
+        run_in_process(
+            home, "worklist", "done", str(calls[0]["action"]), "--creditor", "C001",
+            "--outcome", "promise", "--amount", "250.00", "--on", "2026-04-10", "--note", "pays Friday",
+        )
+    )  # fmt: skip
+    assert "worked: sent" in done.stdout
+    timeline = succeeded(
+        run_in_process(home, "outbox", "timeline", "--creditor", "C001", "--debtor", calls[0]["debtor"])
+    )
+    assert "promise of" in timeline.stdout
+
+
+def test_cycle_dry_run_with_send_is_refused_in_one_line(home: Path) -> None:
+    failed_with_one_line(
+        run_in_process(home, "cycle", "--creditor", "C001", "--as-of", AS_OF, "--dry-run", "--send"),
+        "a dry run records nothing, so there is nothing to send",
+    )

@@ -231,12 +231,22 @@ def self_signed_certificate(folder: Path) -> tuple[Path, Path]:
 @dataclass
 class GatewayState:
     """What the gateway received, and how it answers: `mode` 'accept', 'opted_out' (400, code
-    21610), 'invalid' (400, code 21211), 'down' (503)."""
+    21610), 'invalid' (400, code 21211), 'down' (503), 'hang' (takes the SMS, then answers
+    after `hang_seconds`: past a short client timeout), 'drop' (takes the SMS, then closes the
+    connection without answering). `list_mode` 'ok' or 'down' (503) for the message list.
+    `clock` is the gateway's time (Twilio stamps `date_created` and `date_sent` with its own),
+    `page_size` how many messages a list page holds at most."""
 
     account_sid: str = "AC0000000000000000000000000000test"
     auth_token: str = "secret-token"
     mode: str = "accept"
+    list_mode: str = "ok"
+    hang_seconds: float = 1.0
+    page_size: int = 50
+    clock: Any = field(default=lambda: datetime.now(UTC))
     requests: list[dict[str, str]] = field(default_factory=list)
+    messages: list[dict[str, Any]] = field(default_factory=list)  # accepted, as the list shows them
+    list_queries: list[dict[str, str]] = field(default_factory=list)
     callbacks: list[dict[str, str]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -245,11 +255,14 @@ class GatewayState:
 def sms_gateway() -> Iterator[tuple[str, GatewayState]]:
     """A Twilio-shaped gateway on 127.0.0.1: yields its base URL and state. Accepted messages
     get a sid `SM<n>`; when a StatusCallback is given, the gateway posts `sent` then
-    `delivered` to it, as Twilio does."""
+    `delivered` to it, as Twilio does. `GET .../Messages.json` lists them newest first, filtered
+    by `To` and `DateSent>` (a UTC day, as Twilio reads it), in pages linked by `next_page_uri`."""
     import base64
     import json
+    import time as clock_time
     import urllib.parse
     import urllib.request
+    from email.utils import format_datetime
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
     state = GatewayState()
@@ -260,11 +273,53 @@ def sms_gateway() -> Iterator[tuple[str, GatewayState]]:
 
         def _reply(self, status: int, body: dict[str, Any]) -> None:
             data = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+            try:
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the client gave up waiting ('hang')
+
+        def do_GET(self) -> None:
+            expected = (
+                "Basic " + base64.b64encode(f"{state.account_sid}:{state.auth_token}".encode()).decode()
+            )
+            path, _, query = self.path.partition("?")
+            if path != f"/2010-04-01/Accounts/{state.account_sid}/Messages.json":
+                self._reply(404, {"code": 20404, "message": "The requested resource was not found"})
+                return
+            if self.headers.get("Authorization") != expected:
+                self._reply(401, {"code": 20003, "message": "Authenticate"})
+                return
+            params = dict(urllib.parse.parse_qsl(query))
+            with state.lock:
+                state.list_queries.append(params)
+                found = [
+                    m
+                    for m in reversed(state.messages)
+                    if ("To" not in params or m["to"] == params["To"])
+                    and ("DateSent>" not in params or m["sent_day"] >= params["DateSent>"])
+                ]
+            if state.list_mode == "down":
+                self._reply(503, {"code": 20503, "message": "Service unavailable"})
+                return
+            size = min(int(params.get("PageSize", "50")), state.page_size)
+            page = int(params.get("Page", "0"))
+            chunk = found[page * size : (page + 1) * size]
+            following = None
+            if (page + 1) * size < len(found):
+                following = path + "?" + urllib.parse.urlencode({**params, "Page": str(page + 1)})
+            self._reply(
+                200,
+                {
+                    "messages": [{k: v for k, v in m.items() if k != "sent_day"} for m in chunk],
+                    "page": page,
+                    "page_size": size,
+                    "next_page_uri": following,
+                },
+            )
 
         def do_POST(self) -> None:
             expected = (
@@ -290,6 +345,27 @@ def sms_gateway() -> Iterator[tuple[str, GatewayState]]:
                     400, {"code": code, "message": "Attempt to send to unsubscribed recipient", "status": 400}
                 )
                 return
+            now = state.clock().astimezone(UTC)
+            with state.lock:
+                state.messages.append(
+                    {
+                        "sid": sid,
+                        "to": form.get("To"),
+                        "from": form.get("From"),
+                        "body": form.get("Body"),
+                        "status": "sent",
+                        "direction": "outbound-api",
+                        "date_created": format_datetime(now),
+                        "date_sent": format_datetime(now),
+                        "sent_day": now.date().isoformat(),
+                    }
+                )
+            if state.mode == "drop":
+                self.close_connection = True
+                self.connection.shutdown(2)  # the SMS is taken; no answer comes back
+                return
+            if state.mode == "hang":
+                clock_time.sleep(state.hang_seconds)
             self._reply(
                 201,
                 {

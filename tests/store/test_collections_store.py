@@ -1,26 +1,31 @@
 """The collections repositories on SQLite and PostgreSQL: policies, service windows, holds,
 actions (one per key, the outbox's hand-over), skips and the planner's snapshot and history."""
 
+import json
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 from collections_builders import ACME, TUESDAY, add_ledger, cycle, cycles, invoice, new_uow, pay
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import Engine
+from store_builders import document
 
 from arrears.core.actions import ActionStatus, Skip, SkipKind
 from arrears.core.errors import NotFoundError
 from arrears.core.holds import Hold, HoldReason, ServiceWindow
-from arrears.core.ledger import DebtorFlag
+from arrears.core.ledger import DebtorFlag, DocumentKind, DocumentStatus
 from arrears.core.money import Money
-from arrears.core.planner import plan
+from arrears.core.planner import LedgerSnapshot, plan
 from arrears.core.policy import Channel
 from arrears.policies import default_uk
 from arrears.store.repositories import ActionState, CollectionSettings
 from arrears.store.repositories.collections_actions import ActionStateError
 from arrears.store.repositories.collections_holds import HoldError
 from arrears.store.repositories.collections_policies import ServiceWindowError
+from arrears.store.repositories.collections_writes import documents_json
 from arrears.store.unit_of_work import SqlUnitOfWork
 
 NOW = datetime(2026, 3, 10, 9, 30, tzinfo=UTC)
@@ -164,6 +169,32 @@ def test_recording_the_same_actions_twice_keeps_one_row_per_key(engine: Engine) 
         assert len(uow.actions.list_all(ACME)) == 2
 
 
+def test_recording_partly_recorded_actions_inserts_and_counts_only_the_new_ones(engine: Engine) -> None:
+    add_ledger(engine, [invoice("INV-1", "D1", 7), invoice("INV-2", "D2", 7), invoice("INV-3", "D3", 7)])
+    with new_uow(engine) as uow:
+        actions = plan(uow.collections.snapshot(ACME, TUESDAY), default_uk(), TUESDAY).actions
+        runs = [
+            uow.cycle_runs.start(
+                ACME, TUESDAY, policy_name="p", policy_version=1, service_on=True, by="t", at=NOW
+            )
+            for _ in range(2)
+        ]
+        uow.actions.record(ACME, runs[0], actions[:1], 1)
+        again = uow.actions.record(ACME, runs[1], actions, 1)
+        uow.commit()
+    assert again.inserted == 2 and again.already_recorded == (actions[0].idempotency_key,)
+    with new_uow(engine) as uow:
+        stored = uow.actions.list_all(ACME)
+    assert [(a.idempotency_key, a.documents, a.amounts, a.reason) for a in stored] == [
+        (a.idempotency_key, a.documents, a.amounts, a.reason) for a in actions
+    ]
+
+
+@given(st.lists(st.text(max_size=12), max_size=6))
+def test_documents_are_written_as_the_json_module_writes_them(numbers: list[str]) -> None:
+    assert documents_json(tuple(numbers)) == json.dumps(tuple(numbers))
+
+
 def test_outbox_takes_planned_and_approved_actions_once_and_reports_back(engine: Engine) -> None:
     add_ledger(engine, [invoice("INV-1", "D1", 7), invoice("INV-2", "D2", 30)])
     cycle(engine, TUESDAY)
@@ -295,13 +326,17 @@ def test_skips_fold_into_one_row_per_debtor_step_and_kind(engine: Engine) -> Non
 # --- the planner's snapshot ---------------------------------------------------------------------
 
 
-def test_snapshot_documents_equal_the_validated_documents(engine: Engine) -> None:
+def test_snapshot_reads_the_open_documents_as_the_planner_sees_the_validated_ones(engine: Engine) -> None:
+    issued, due = TUESDAY - timedelta(days=40), TUESDAY - timedelta(days=10)
     add_ledger(
         engine,
         [
             invoice("INV-1", "D1", 7),
             invoice("INV-2", "D1", 40, "12.34"),
             invoice("INV-3", "D2", -3, "99999.99"),
+            document(ACME, "D2", "CN-1", issued, due, "50.00", "20.00", kind=DocumentKind.CREDIT_NOTE),
+            document(ACME, "D2", "INV-4", issued, due, "7000", currency="JPY"),
+            document(ACME, "D1", "INV-5", issued, due, "80.00", "0", status=DocumentStatus.PAID),
         ],
     )
     pay(engine, "D1", "INV-2", "2.34", TUESDAY - timedelta(days=2))
@@ -309,12 +344,23 @@ def test_snapshot_documents_equal_the_validated_documents(engine: Engine) -> Non
         snapshot = uow.collections.snapshot(ACME, TUESDAY)
         expected = uow.documents.list_open(ACME)
         one = uow.collections.snapshot(ACME, TUESDAY, debtor="D1")
-    assert sorted(snapshot.documents, key=lambda d: d.number) == sorted(expected, key=lambda d: d.number)
+    validated = LedgerSnapshot(snapshot.creditor, snapshot.debtors, tuple(expected)).open_by_debtor()
+    read = snapshot.open_by_debtor()
+    for kind in ("invoices", "credit_notes"):  # list_open has an order of its own
+        assert {code: sorted(items) for code, items in getattr(read, kind).items()} == {
+            code: sorted(items) for code, items in getattr(validated, kind).items()
+        }
+    assert snapshot.documents == ()
+    assert read.invoices["D1"] == [
+        ("INV-1", TUESDAY - timedelta(days=7), "GBP", 100000),
+        ("INV-2", TUESDAY - timedelta(days=40), "GBP", 1000),  # part-paid: what is still open
+    ]
+    assert read.invoices["D2"][1] == ("INV-4", due, "JPY", 7000)
+    assert read.credit_notes == {"D2": [("CN-1", due, "GBP", 2000)]}
     assert snapshot.last_payments == {"D1": TUESDAY - timedelta(days=2)}
     assert [d.account_code for d in snapshot.debtors] == ["D1", "D2"]
-    assert {d.number for d in one.documents} == {"INV-1", "INV-2"} and [
-        d.account_code for d in one.debtors
-    ] == ["D1"]
+    assert set(one.open_by_debtor().invoices) == {"D1"} and one.open_by_debtor().credit_notes == {}
+    assert [d.account_code for d in one.debtors] == ["D1"]
 
 
 def test_snapshot_leaves_out_documents_issued_after_the_day(engine: Engine) -> None:
@@ -322,7 +368,7 @@ def test_snapshot_leaves_out_documents_issued_after_the_day(engine: Engine) -> N
     with new_uow(engine) as uow:
         early = uow.collections.snapshot(ACME, TUESDAY - timedelta(days=15))
         now = uow.collections.snapshot(ACME, TUESDAY)
-    assert early.documents == () and len(now.documents) == 1
+    assert early.open_by_debtor().invoices == {} and len(now.open_by_debtor().invoices["D1"]) == 1
 
 
 def test_unknown_creditor_is_a_clear_error(uow: SqlUnitOfWork) -> None:

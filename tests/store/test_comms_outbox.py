@@ -135,13 +135,38 @@ def test_dispatch_to_the_maildir_sends_each_message_once(acme: SqlUnitOfWork, tm
     report = dispatch(acme, _maildir(tmp_path), clock=_at(NOW))
     again = dispatch(acme, _maildir(tmp_path), clock=_at(NOW + timedelta(hours=1)))
     assert report.sent == 2 and again.outcomes == []
-    assert sorted(p.name for p in (tmp_path / "maildir" / "new").iterdir()) == ["k1.eml", "k2.eml"]
+    assert sorted(p.name for p in (tmp_path / "maildir" / "new").iterdir()) == ["ACME.k1.eml", "ACME.k2.eml"]
     with acme:
         sent = acme.outbox.get("ACME", "k1")
         timeline = acme.outbox.timeline("ACME", "C100")
     assert sent.status is MessageStatus.SENT and sent.sent_at == NOW and sent.attempts == 1
     assert [e.kind for e in timeline] == [EventKind.QUEUED, EventKind.SENT]
-    assert (tmp_path / "maildir" / "new" / "k1.eml").read_bytes() == email_bytes(sent.message)
+    assert (tmp_path / "maildir" / "new" / "ACME.k1.eml").read_bytes() == email_bytes(sent.message)
+
+
+def test_two_creditors_messages_with_the_same_key_are_two_files_in_the_maildir(
+    acme: SqlUnitOfWork, tmp_path: Path
+) -> None:
+    """Keys are unique per creditor only (two creditors' first promises are both P-00001): the
+    shared workspace maildir must keep both messages."""
+    beta = creditor("BETA", "Beta Supplies")
+    seed(
+        acme,
+        beta,
+        brand(beta),
+        [customer("BETA")],
+        [invoice("INV-1", date(2026, 4, 20), "90.00", creditor_code="BETA")],
+    )
+    enqueue_actions(acme, "ACME", [_action("same-key")], now=NOW)
+    beta_action = replace(_action("same-key"), creditor="BETA")
+    enqueue_actions(acme, "BETA", [beta_action], now=NOW)
+
+    report = dispatch(acme, _maildir(tmp_path), clock=_at(NOW))
+
+    files = sorted((tmp_path / "maildir" / "new").iterdir())
+    assert report.sent == 2
+    assert [p.name for p in files] == ["ACME.same-key.eml", "BETA.same-key.eml"]
+    assert b"Beta Supplies" in files[1].read_bytes() and b"Acme Widgets" in files[0].read_bytes()
 
 
 def test_a_crash_after_sending_resends_the_same_message_not_a_second_one(acme: SqlUnitOfWork) -> None:

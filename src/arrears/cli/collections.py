@@ -12,14 +12,37 @@ import typer
 import yaml
 from rich.table import Table
 
-from arrears.cli.app import AsOf, CreditorOption, OutputFormat, app, clear_errors, console, parse_date, store
+from arrears.cli.app import (
+    AsOf,
+    CreditorOption,
+    OutputFormat,
+    app,
+    clear_errors,
+    console,
+    parse_date,
+    state,
+    store,
+)
+from arrears.cli.comms import parse_promise, print_send_report
+from arrears.comms.channels.call import CallOutcome
+from arrears.comms.config import CommsSettings
+from arrears.comms.dispatcher import Outcome
 from arrears.core.errors import ArrearsError
 from arrears.core.policy_format import policy_to_dict
 from arrears.services import approvals as approvals_service
 from arrears.services import collections_setup as setup
-from arrears.services.cycle import CycleReport, cycle_creditors
+from arrears.services.cycle import CycleReport
+from arrears.services.daily_run import DayReport, run_day
 from arrears.services.explain import DEFAULT_LOOK_AHEAD_DAYS, explain_debtor
-from arrears.services.worklist import Worklist, work_task, worklist
+from arrears.services.worklist import (
+    OpenTask,
+    TaskKind,
+    WorkItem,
+    Worklist,
+    work_debtor,
+    work_task,
+    worklist,
+)
 from arrears.store.repositories import StoredHold
 
 Creditor = Annotated[str, typer.Option("--creditor", "-c", help="The creditor's code.")]
@@ -72,20 +95,64 @@ def cycle_command(
     creditor: CreditorOption = None,
     as_of: AsOf = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Plan and report, record nothing.")] = False,
+    send: Annotated[
+        bool,
+        typer.Option("--send", help="Then queue the ready actions and deliver the outbox (as arrears send)."),
+    ] = False,
     output: Annotated[OutputFormat, typer.Option("--format", help="table or json.")] = OutputFormat.TABLE,
 ) -> None:
-    """Plan the day's actions, record them and hand them to the outbox (safe to repeat)."""
+    """Plan the day's actions, record them and hand them to the outbox (safe to repeat); with
+    --send, then deliver them within contact hours and caps."""
     day = parse_date(as_of)
+    settings = CommsSettings()
     with store() as opened:
-        reports = cycle_creditors(opened.unit_of_work, day, creditor=creditor, dry_run=dry_run, run_by=_who())
+        ran = run_day(
+            opened.unit_of_work,
+            settings,
+            state.settings.home,
+            day,
+            creditor=creditor,
+            send=send,
+            dry_run=dry_run,
+            run_by=_who(),
+        )
     if output is OutputFormat.JSON:
-        _json([_report_row(report) for report in reports])
+        _json([_report_row(report, ran) for report in ran.cycles])
         return
-    for report in reports:
+    for report in ran.cycles:
         console.print("\n".join(report.summary_lines()), highlight=False, soft_wrap=True)
+    if ran.sending is not None:
+        print_send_report(ran.sending, settings)
 
 
-def _report_row(report: CycleReport) -> dict[str, Any]:
+def _report_row(report: CycleReport, ran: DayReport) -> dict[str, Any]:
+    row = _cycle_row(report)
+    if ran.sending is not None:
+        queued = ran.sending.queued.get(report.creditor)
+        delivered = ran.sending.dispatched.for_creditor(report.creditor)
+        row["send"] = {
+            "queued": 0 if queued is None else len(queued.queued),
+            "refused": []
+            if queued is None
+            else [{"debtor": r.debtor, "reason": r.reason} for r in queued.refused],
+            "problem": ran.sending.problems.get(report.creditor),
+            "delivered": {
+                outcome: delivered.count(outcome)
+                for outcome in (
+                    Outcome.SENT,
+                    Outcome.RETRY,
+                    Outcome.DEAD,
+                    Outcome.DEFERRED,
+                    Outcome.SUPPRESSED,
+                    Outcome.NEEDS_CHECKING,
+                )
+            },
+            "print_batches": delivered.print_batches,
+        }
+    return row
+
+
+def _cycle_row(report: CycleReport) -> dict[str, Any]:
     return {
         "creditor": report.creditor,
         "as_of": report.as_of.isoformat(),
@@ -152,6 +219,11 @@ def approvals_list(
                         for past in request.history
                     ],
                     "holds": [_hold_row(hold) for hold in request.holds],
+                    "deal_holds": [
+                        {"deal": held.deal, "reason": held.hold.reason.value, "hold": held.describe()}
+                        for held in request.deal_holds
+                    ],
+                    "warning": request.warning() or None,
                 }
                 for request in requests
             ]
@@ -172,6 +244,8 @@ def approvals_list(
             soft_wrap=True,
         )
         console.print(f"why: {action.reason}", highlight=False, soft_wrap=True)
+        if request.held_by_deal:
+            console.print(f"warning: {request.warning()}", highlight=False, soft_wrap=True, markup=False)
         table = Table("document", "due", "days past due", "open", "status")
         for evidence in request.documents:
             document = evidence.document
@@ -202,16 +276,28 @@ def approvals_approve(
     action_id: Annotated[int, typer.Argument(help="The action's id (from `approvals list`).")],
     creditor: Creditor,
     reason: Annotated[str, typer.Option("--reason", help="Why (kept with the decision).")] = "",
+    override: Annotated[
+        bool,
+        typer.Option("--override", help="Approve although a deal now holds it (needs --reason; recorded)."),
+    ] = False,
     on: OnDay = None,
 ) -> None:
     """Approve an action: it goes to the outbox."""
     with store() as opened:
         decision = approvals_service.approve(
-            opened.unit_of_work(), creditor, action_id, on=_day(on, "--on"), by=_who(), reason=reason
+            opened.unit_of_work(),
+            creditor,
+            action_id,
+            on=_day(on, "--on"),
+            by=_who(),
+            reason=reason,
+            override=override,
         )
     console.print(
         f"action {decision.action.id} ({decision.action.step!r} for {decision.action.debtor}) approved"
     )
+    for held in decision.overridden:
+        console.print(f"  overriding {held.describe()}", highlight=False, soft_wrap=True, markup=False)
 
 
 @approvals_app.command("reject")
@@ -256,7 +342,8 @@ def worklist_command(
     as_of: AsOf = None,
     output: Annotated[OutputFormat, typer.Option("--format", help="table or json.")] = OutputFormat.TABLE,
 ) -> None:
-    """The creditor's call tasks and follow-ups, most urgent first, within its time budget."""
+    """The debtors to call, one row each with all its open tasks, most urgent first, within the
+    time budget; debtors on hold apart; tasks settled since they were planned are closed."""
     if context.invoked_subcommand is not None:
         return
     if creditor is None:
@@ -271,18 +358,39 @@ def worklist_command(
 
 
 def _worklist_rows(found: Worklist) -> dict[str, Any]:
-    def row(item: Any) -> dict[str, Any]:
+    def task_row(task: OpenTask) -> dict[str, Any]:
         return {
-            "action": item.action.id,
+            "action": task.action.id,
+            "kind": task.kind.value,
+            "step": task.step,
+            "documents": list(task.documents),
+            "planned_on": task.action.planned_on.isoformat(),
+            "call_task": None if task.call is None else task.call.id,
+            "phone": None if task.call is None else task.call.phone,
+            "due_at": None if task.call is None else task.call.due_at.isoformat(),
+        }
+
+    def row(item: WorkItem) -> dict[str, Any]:
+        return {
             "debtor": item.debtor,
+            "action": item.action.id,
             "kind": item.kind.value,
-            "step": item.action.step,
+            "step": item.step,
             "flagged": item.flagged,
             "priority": str(item.priority),
             "amount_at_risk": str(item.amount_at_risk.amount),
             "balance": str(item.balance.amount),
             "days_overdue": item.days_overdue,
             "broken_promises": item.broken_promises,
+            "step_position": item.step_position,
+            "call_task": None if item.task is None else item.task.id,
+            "phone": None if item.task is None else item.task.phone,
+            "due_at": None if item.task is None else item.task.due_at.isoformat(),
+            "card": item.card,
+            "documents": list(item.documents),
+            "hold": item.hold,
+            "holds": list(item.holds),
+            "tasks": [task_row(task) for task in item.tasks],
         }
 
     return {
@@ -293,6 +401,19 @@ def _worklist_rows(found: Worklist) -> dict[str, Any]:
         "remaining_minutes": found.remaining_minutes,
         "items": [row(item) for item in found.items],
         "over_budget": [row(item) for item in found.over_budget],
+        "on_hold": [row(item) for item in found.on_hold],
+        "closed": [
+            {
+                "debtor": closed.debtor,
+                "action": closed.task.action.id,
+                "kind": closed.task.kind.value,
+                "step": closed.task.step,
+                "call_task": None if closed.task.call is None else closed.task.call.id,
+                "closed_at": closed.closed_at.isoformat(),
+                "reason": closed.reason,
+            }
+            for closed in found.closed
+        ],
     }
 
 
@@ -305,19 +426,21 @@ def _render_worklist(found: Worklist) -> None:
     )
     table = Table(
         title=f"{found.creditor.name} ({found.creditor.code}): worklist as of {found.as_of} — {budget}, "
-        f"{settings.minutes_per_call} min a task",
+        f"{settings.minutes_per_call} min a debtor",
         title_justify="left",
     )
     for column in (
         "",
-        "action",
+        "actions",
         "debtor",
-        "task",
+        "tasks",
         "step",
+        "documents",
         "at risk",
         "days overdue",
         "broken promises",
         "priority",
+        "call tasks",
     ):
         table.add_column(
             column, justify="right" if column in ("at risk", "days overdue", "priority") else "left"
@@ -326,39 +449,171 @@ def _render_worklist(found: Worklist) -> None:
     for item in found.items:
         table.add_row(
             "⚑" if item.flagged else "",
-            str(item.action.id),
+            ", ".join(map(str, item.action_ids)),
             item.debtor,
-            item.kind.value,
-            item.action.step,
+            _tasks_cell(item),
+            item.step,
+            ", ".join(item.documents),
             item.amount_at_risk.format(locale),
             str(item.days_overdue),
             str(item.broken_promises),
             str(item.priority),
+            _call_task_cell(item),
         )
     if not found.items:
-        table.add_row("", "", "nothing to do", "", "", "", "", "", "")
+        table.add_row("", "", "nothing to do", "", "", "", "", "", "", "", "")
     console.print(table)
+    for item in found.items:
+        if item.holds:
+            console.print(
+                f"{item.debtor}: partly held: {'; '.join(item.holds)}", highlight=False, soft_wrap=True
+            )
     if found.over_budget:
         console.print(
-            f"{len(found.over_budget)} more task(s) do not fit the budget: "
+            f"{len(found.over_budget)} more debtor(s) do not fit the budget: "
             + ", ".join(f"{item.debtor} (action {item.action.id})" for item in found.over_budget[:10])
             + (" ..." if len(found.over_budget) > 10 else ""),
             highlight=False,
             soft_wrap=True,
+        )
+    for item in found.on_hold:
+        actions = ", ".join(map(str, item.action_ids))
+        console.print(
+            f"{item.debtor} (action {actions}), not counted: {item.hold}",
+            highlight=False,
+            markup=False,
+            soft_wrap=True,
+        )
+    for closed in found.closed:
+        console.print(
+            f"closed: {closed.debtor} action {closed.task.action.id} ({closed.task.step!r}) {closed.reason}",
+            highlight=False,
+            markup=False,
+            soft_wrap=True,
+        )
+
+
+def _tasks_cell(item: WorkItem) -> str:
+    """'call', '3 calls', '1 call, 2 follow-ups'."""
+    calls = sum(task.kind is TaskKind.CALL for task in item.tasks)
+    follow_ups = len(item.tasks) - calls
+    if len(item.tasks) == 1:
+        return item.kind.value
+    parts = [
+        f"{calls} call{'s' if calls != 1 else ''}" if calls else "",
+        f"{follow_ups} follow-up{'s' if follow_ups != 1 else ''}" if follow_ups else "",
+    ]
+    return ", ".join(part for part in parts if part)
+
+
+def _call_task_cell(item: WorkItem) -> str:
+    cells = [f"{task.id} (card)" if n == 0 else str(task.id) for n, task in enumerate(item.call_tasks)]
+    unqueued = sum(task.kind is TaskKind.CALL and task.call is None for task in item.tasks)
+    if unqueued:
+        cells.append("not queued yet" if unqueued == 1 else f"{unqueued} not queued yet")
+    return ", ".join(cells)
+
+
+def _find_item(found: Worklist, action_id: int | None, debtor: str | None, creditor: str) -> WorkItem:
+    if (action_id is None) == (debtor is None):
+        raise ArrearsError("name the task's action id (from the worklist) or --debtor CODE, not both")
+    item = found.find(action_id=action_id, debtor=debtor)
+    if item is None:
+        what = f"action {action_id}" if action_id is not None else f"debtor {debtor}"
+        raise ArrearsError(f"{what} is not on creditor {creditor}'s worklist")
+    return item
+
+
+@worklist_app.command("show")
+@clear_errors
+def worklist_show(
+    creditor: Creditor,
+    action_id: Annotated[
+        int | None, typer.Argument(help="Any of the debtor's action ids (from the worklist).")
+    ] = None,
+    debtor: Annotated[str | None, typer.Option("--debtor", "-d", help="The debtor instead.")] = None,
+    as_of: AsOf = None,
+) -> None:
+    """A debtor's tasks and the call card to read from: what to say, and the outcomes to log."""
+    with store() as opened:
+        found = worklist(opened.unit_of_work(), creditor, parse_date(as_of))
+    item = _find_item(found, action_id, debtor, creditor)
+    console.print(
+        f"{item.debtor}: {_tasks_cell(item)}, most advanced step {item.step!r} (priority {item.priority})",
+        highlight=False,
+    )
+    if item.hold is not None:
+        console.print(item.hold, highlight=False, markup=False, soft_wrap=True)
+    for task in item.tasks:
+        call = f", call task {task.call.id}" if task.call is not None else ""
+        console.print(
+            f"  action {task.action.id}: {task.kind.value} {task.step!r} on {', '.join(task.documents)}"
+            f" (planned {task.action.planned_on.isoformat()}{call})",
+            highlight=False,
+            markup=False,
+        )
+        if task.kind is TaskKind.FOLLOW_UP:
+            console.print(
+                f"    why: {task.action.failure or ''}", highlight=False, markup=False, soft_wrap=True
+            )
+    if item.task is not None:
+        phone = f", {item.task.phone}" if item.task.phone else ""
+        console.print(f"call task {item.task.id}{phone}", highlight=False, markup=False)
+        console.print(item.task.card, highlight=False, markup=False)
+    elif item.kind is TaskKind.CALL:
+        console.print(
+            f"its call card is rendered when the call is queued: run arrears send --creditor {creditor}",
+            highlight=False,
         )
 
 
 @worklist_app.command("done")
 @clear_errors
 def worklist_done(
-    action_id: Annotated[int, typer.Argument(help="The task's action id (from the worklist).")],
     creditor: Creditor,
+    action_id: Annotated[
+        int | None, typer.Argument(help="Any of the debtor's action ids (from the worklist).")
+    ] = None,
+    debtor: Annotated[str | None, typer.Option("--debtor", "-d", help="The debtor instead.")] = None,
     note: Annotated[str, typer.Option("--note", help="What happened on the call.")] = "",
+    outcome: Annotated[
+        CallOutcome | None,
+        typer.Option("--outcome", help="What came of the call (a call is logged as 'other' without it)."),
+    ] = None,
+    amount: Annotated[
+        str | None, typer.Option("--amount", help="Amount promised (with --outcome promise).")
+    ] = None,
+    on: Annotated[str | None, typer.Option("--on", help="Date promised (YYYY-MM-DD).")] = None,
 ) -> None:
-    """A controller did a task: a call made, or a failed delivery followed up."""
+    """A controller worked a debtor: one call, logged once, does all its open tasks (its call
+    tasks close with the outcome; its failed deliveries are followed up)."""
+    if (action_id is None) == (debtor is None):
+        raise ArrearsError("name the task's action id (from the worklist) or --debtor CODE, not both")
     with store() as opened:
-        done = work_task(opened.unit_of_work(), creditor, action_id, by=_who(), note=note)
-    console.print(f"action {done.id} ({done.step!r} for {done.debtor}) worked: {done.status.label}")
+        with opened.unit_of_work() as uow:
+            code = debtor if debtor is not None else uow.actions.get(creditor, action_id or 0).debtor
+            currency = uow.debtors.get(creditor, code).currency
+        promised, promised_on = parse_promise(amount, on, currency)
+        options: dict[str, Any] = {
+            "by": _who(),
+            "note": note,
+            "outcome": outcome,
+            "promised_amount": promised,
+            "promised_on": promised_on,
+        }
+        if action_id is not None:
+            done = work_task(opened.unit_of_work(), creditor, action_id, **options)
+        else:
+            done = work_debtor(opened.unit_of_work(), creditor, code, **options)
+    for action in done.actions:
+        console.print(
+            f"action {action.id} ({action.step!r} for {action.debtor}) worked: {action.status.label}"
+        )
+    if done.calls:
+        tasks = f" (call task(s) {', '.join(map(str, done.call_tasks))} closed)" if done.call_tasks else ""
+        console.print(
+            f"{done.debtor}: one call logged for {len(done.actions)} task(s){tasks}", highlight=False
+        )
 
 
 # --- explain -----------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """Commands of the comms area: brands, previews, sending, the outbox and call logs."""
 
+import getpass
 import json
 import re
 import sys
@@ -26,13 +27,25 @@ from arrears.comms.brand import brand_to_dict
 from arrears.comms.channels.call import CallDirection, CallLog, CallOutcome
 from arrears.comms.channels.email import email_bytes
 from arrears.comms.config import CommsSettings
+from arrears.comms.dispatcher import Outcome
 from arrears.comms.message import MessageStatus
-from arrears.comms.outbox import list_messages, retry_messages
+from arrears.comms.outbox import retry_messages
 from arrears.comms.samples import sample_brand
-from arrears.comms.service import preview, read_brand_file, send, set_brand, show_brand
+from arrears.comms.service import (
+    SendReport,
+    check_again,
+    confirm_sent,
+    preview,
+    read_brand_file,
+    retry_unsent,
+    send,
+    set_brand,
+    show_brand,
+)
 from arrears.core.errors import ArrearsError
 from arrears.core.money import Money
 from arrears.core.policy import Channel
+from arrears.services.worklist import log_call
 
 Creditor = Annotated[str, typer.Option("--creditor", "-c", help="The creditor's code.")]
 
@@ -46,6 +59,30 @@ app.add_typer(call_app, name="call")
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+def _who() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "arrears"
+
+
+def parse_promise(amount: str | None, on: str | None, currency: str) -> tuple[Money | None, date | None]:
+    """--amount and --on of a promise taken on the phone."""
+    promised = None
+    if amount is not None:
+        try:
+            promised = Money.of(Decimal(amount), currency)
+        except (InvalidOperation, ArrearsError):
+            raise ArrearsError(f"--amount {amount!r} is not an amount; write it as 250.00") from None
+    promised_on = None
+    if on is not None:
+        try:
+            promised_on = date.fromisoformat(on)
+        except ValueError:
+            raise ArrearsError(f"--on {on!r} is not a date: use YYYY-MM-DD, e.g. 2026-11-23") from None
+    return promised, promised_on
 
 
 @brand_app.command("set")
@@ -126,8 +163,8 @@ def send_command(
         bool, typer.Option("--no-queue", help="Only drain the outbox; do not queue ready actions.")
     ] = False,
 ) -> None:
-    """Queue the actions ready for delivery and deliver the outbox (SMTP, or the workspace
-    maildir when no SMTP server is set), within contact hours and caps."""
+    """Queue the actions ready for delivery (call tasks included) and deliver the outbox (SMTP,
+    or the workspace maildir when no SMTP server is set), within contact hours and caps."""
     settings = CommsSettings()
     with store() as opened:
         report = send(
@@ -137,6 +174,11 @@ def send_command(
             creditor=creditor,
             queue_ready_actions=not no_queue,
         )
+    print_send_report(report, settings)
+
+
+def print_send_report(report: SendReport, settings: CommsSettings) -> None:
+    """What `send` (or `cycle --send`) queued and delivered, for a person."""
     for code, queued in report.queued.items():
         if queued.queued or queued.refused:
             console.print(f"{code}: queued {len(queued.queued)}, refused {len(queued.refused)}")
@@ -147,6 +189,13 @@ def send_command(
     console.print(f"delivered: {report.dispatched.summary()}")
     for path in report.dispatched.print_batches:
         console.print(f"print batch: {path}", highlight=False, markup=False)
+    checking = report.dispatched.count(Outcome.NEEDS_CHECKING)
+    if checking:
+        console.print(
+            f"[yellow]{checking} SMS need checking (an interrupted hand-over): see arrears outbox list "
+            "--needs-checking[/]",
+            highlight=False,
+        )
     if not settings.smtp_host:
         console.print(
             f"emails are in {state.settings.home / 'outbox' / 'maildir' / 'new'}",
@@ -164,11 +213,17 @@ def outbox_list(
     ] = None,
     debtor: Annotated[str | None, typer.Option("--debtor", "-d")] = None,
     limit: Annotated[int, typer.Option("--limit")] = 50,
+    needs_checking: Annotated[
+        bool,
+        typer.Option("--needs-checking", help="Only SMS whose hand-over was interrupted: a person checks."),
+    ] = False,
     output: Annotated[OutputFormat, typer.Option("--format", help="table or json.")] = OutputFormat.TABLE,
 ) -> None:
     """The creditor's messages, newest first."""
-    with store() as opened:
-        messages = list_messages(opened.unit_of_work(), creditor, status=status, debtor=debtor, limit=limit)
+    with store() as opened, opened.unit_of_work() as uow:
+        messages = uow.outbox.list_messages(
+            creditor, status=status, debtor=debtor, limit=limit, needs_checking=needs_checking
+        )
     if output is OutputFormat.JSON:
         rows = [
             {
@@ -178,6 +233,7 @@ def outbox_list(
                 "template": m.template,
                 "subject": m.subject,
                 "status": m.status.value,
+                "needs_checking": m.needs_checking,
                 "attempts": m.attempts,
                 "next_attempt_at": m.next_attempt_at.isoformat(),
                 "sent_at": m.sent_at.isoformat() if m.sent_at else None,
@@ -196,12 +252,23 @@ def outbox_list(
             m.debtor,
             m.channel.value,
             m.template,
-            m.status.value + (f" ({m.delivery})" if m.delivery else ""),
+            m.state + (f" ({m.delivery})" if m.delivery else ""),
             str(m.attempts),
             when.strftime("%Y-%m-%d %H:%M"),
             (m.last_error or "")[:60],
         )
     console.print(table)
+    unchecked = [m for m in messages if m.needs_checking]
+    if unchecked:
+        console.print(
+            f"{len(unchecked)} message(s) need checking: the SMS gateway may have sent them. Check its log "
+            f"(or run arrears outbox check --creditor {creditor}), then arrears outbox confirm-sent "
+            f"--creditor {creditor} KEY [--sid SID] if it went, or arrears outbox retry --creditor {creditor} "
+            "KEY --confirm-not-sent if it did not.",
+            highlight=False,
+            markup=False,
+            soft_wrap=True,
+        )
 
 
 @outbox_app.command("retry")
@@ -209,13 +276,61 @@ def outbox_list(
 def outbox_retry(
     creditor: Creditor,
     keys: Annotated[
-        list[str] | None, typer.Argument(help="Message keys; default every dead message.")
+        list[str] | None,
+        typer.Argument(help="Message keys; default every dead message but those that need checking."),
+    ] = None,
+    confirm_not_sent: Annotated[
+        bool,
+        typer.Option(
+            "--confirm-not-sent",
+            help="The named messages need checking and you checked the gateway: they were not sent.",
+        ),
+    ] = False,
+) -> None:
+    """Queue dead messages again (all of the creditor's, or those named). A message that needs
+    checking is queued again only when named with --confirm-not-sent."""
+    with store() as opened:
+        if confirm_not_sent:
+            count = retry_unsent(opened.unit_of_work(), creditor, keys or [], now=_now())
+        else:
+            count = retry_messages(opened.unit_of_work(), creditor, now=_now(), keys=keys or None)
+        with opened.unit_of_work() as uow:
+            unchecked = len(uow.outbox.list_messages(creditor, needs_checking=True, limit=None))
+    console.print(f"{count} message{'s' if count != 1 else ''} queued again")
+    if unchecked and not keys:
+        console.print(
+            f"{unchecked} message(s) that need checking were left alone: see arrears outbox list "
+            f"--creditor {creditor} --needs-checking",
+            highlight=False,
+            markup=False,
+        )
+
+
+@outbox_app.command("confirm-sent")
+@clear_errors
+def outbox_confirm_sent(
+    key: Annotated[str, typer.Argument(help="The key of a message that needs checking.")],
+    creditor: Creditor,
+    sid: Annotated[
+        str | None, typer.Option("--sid", help="The gateway's id of the SMS, if you have it.")
     ] = None,
 ) -> None:
-    """Queue dead messages again (all of the creditor's, or those named)."""
+    """Record as sent a message that needs checking, once the gateway's log shows it went."""
     with store() as opened:
-        count = retry_messages(opened.unit_of_work(), creditor, now=_now(), keys=keys or None)
-    console.print(f"{count} message{'s' if count != 1 else ''} queued again")
+        stored = confirm_sent(opened.unit_of_work(), creditor, key, at=_now(), by=_who(), sid=sid)
+    console.print(f"message {stored.key} recorded sent{f' ({sid})' if sid else ''}", highlight=False)
+
+
+@outbox_app.command("check")
+@clear_errors
+def outbox_check(creditor: Creditor) -> None:
+    """Ask the SMS gateway again for the messages that need checking; those it has are recorded sent."""
+    with store() as opened:
+        results = check_again(opened.unit_of_work, CommsSettings(), state.settings.home, creditor)
+    for result in results:
+        console.print(f"{result.key}: {result.detail}", highlight=False, markup=False, soft_wrap=True)
+    if not results:
+        console.print(f"creditor {creditor} has no message that needs checking")
 
 
 @outbox_app.command("timeline")
@@ -250,19 +365,12 @@ def call_log(
     ] = None,
     on: Annotated[str | None, typer.Option("--on", help="Date promised (YYYY-MM-DD).")] = None,
 ) -> None:
-    """Log a call's outcome (no_answer, promise, dispute, wrong_number, paid, other)."""
+    """Log a call's outcome (no_answer, promise, dispute, wrong_number, paid, other); with
+    --task, the call task closes and its action counts as worked (as `worklist done`)."""
     with store() as opened:
         with opened.unit_of_work() as uow:
             currency = uow.debtors.get(creditor, debtor).currency
-        promised = None
-        if amount is not None:
-            try:
-                promised = Money.of(Decimal(amount), currency)
-            except (InvalidOperation, ArrearsError):
-                raise ArrearsError(f"--amount {amount!r} is not an amount; write it as 250.00") from None
-        promised_on: date | None = None
-        if on is not None:
-            promised_on = parse_date(on)
+        promised, promised_on = parse_promise(amount, on, currency)
         call = CallLog(
             creditor=creditor,
             debtor=debtor,
@@ -275,8 +383,7 @@ def call_log(
             promised_amount=promised,
             promised_on=promised_on,
         )
-        with opened.unit_of_work() as uow:
-            uow.creditors.lock(creditor)
-            uow.calls.log(creditor, call)
-            uow.commit()
+        worked = log_call(opened.unit_of_work(), creditor, call)
     console.print(call.describe(), highlight=False, markup=False)
+    if worked is not None:
+        console.print(f"call task {task} done: action {worked.id} ({worked.step!r}) worked", highlight=False)

@@ -1,5 +1,7 @@
 """Use cases of the comms area, for the CLI and the API: set and show a brand, preview a step's
-message for a debtor, and send (queue the actions ready for delivery, then drain the outbox)."""
+message for a debtor, send (queue the actions ready for delivery, call actions included, then
+drain the outbox), and resolve the messages that need checking after an interrupted SMS
+hand-over (ask the gateway again, confirm sent, or queue again once checked not sent)."""
 
 import json
 from collections.abc import Callable
@@ -10,9 +12,11 @@ from pathlib import Path
 import yaml
 
 from arrears.comms.brand import Brand, BrandError, brand_from_dict, check_brand
+from arrears.comms.channels import DeliveryError
 from arrears.comms.config import CommsSettings
+from arrears.comms.delivery_results import tell_action
 from arrears.comms.dispatcher import Clock, DispatchReport, dispatch, system_clock
-from arrears.comms.message import OutboundAction, RenderedMessage
+from arrears.comms.message import OutboundAction, RenderedMessage, StoredMessage
 from arrears.comms.outbox import EnqueueReport, enqueue_ready_actions
 from arrears.comms.render import render_action
 from arrears.comms.templates import TemplateLibrary, TemplateProblem, check_policy_templates, default_library
@@ -20,7 +24,11 @@ from arrears.core.errors import ArrearsError, NotFoundError
 from arrears.core.policy import Channel, Policy, segments_of
 from arrears.core.snapshot import net_balances
 from arrears.policies import default_uk
+from arrears.store.repositories.comms_delivery import hand_over_started
 from arrears.store.unit_of_work import UnitOfWork
+
+QUEUED_CHANNELS = (Channel.EMAIL, Channel.SMS, Channel.LETTER, Channel.CALL)
+"""What `send` queues: every channel; a call's message becomes its call task with the card."""
 
 
 def read_brand_file(path: Path, creditor: str) -> Brand:
@@ -126,6 +134,7 @@ def preview(
         brand=brand,
         now=now,
         library=library,
+        policy=policy,
     )
 
 
@@ -148,7 +157,11 @@ def send(
     clock: Clock = system_clock,
     queue_ready_actions: bool = True,
 ) -> SendReport:
-    """Queue the actions ready for delivery (unless told not to), then drain the outbox."""
+    """Queue the actions ready for delivery (unless told not to), then drain the outbox.
+
+    Call actions are queued too: delivering one puts its call task, with the call card, in the
+    worklist. `clock` is the moment the dispatcher checks contact hours and caps against (a
+    replay passes a simulated time)."""
     report = SendReport()
     uow = uow_factory()
     with uow:
@@ -159,7 +172,11 @@ def send(
         for code in codes:
             try:
                 report.queued[code] = enqueue_ready_actions(
-                    uow_factory(), code, now=clock(), invoice_files=settings.invoice_files(home)
+                    uow_factory(),
+                    code,
+                    now=clock(),
+                    invoice_files=settings.invoice_files(home),
+                    channels=QUEUED_CHANNELS,
                 )
             except (NotFoundError, BrandError, TemplateProblem) as error:
                 report.problems[code] = str(error)
@@ -171,3 +188,85 @@ def send(
         settings=settings.dispatch_settings(),
     )
     return report
+
+
+# --- messages that need checking --------------------------------------------------------------
+
+
+def confirm_sent(
+    uow: UnitOfWork, creditor: str, key: str, *, at: datetime, by: str, sid: str | None = None
+) -> StoredMessage:
+    """A person checked the gateway's log: the message that needs checking did go out. It is
+    recorded sent (with the gateway's sid, when given) and its action too."""
+    with uow:
+        uow.creditors.lock(creditor)
+        found = f" as {sid}" if sid else ""
+        stored = uow.outbox.confirm_sent(
+            creditor, key, at=at, provider_ref=sid, detail=f"confirmed sent{found} by {by} after checking"
+        )
+        tell_action(uow, creditor, key, stored.message.action_key, sent=True, at=at, detail="")
+        uow.commit()
+    return stored
+
+
+def retry_unsent(uow: UnitOfWork, creditor: str, keys: list[str], *, now: datetime) -> int:
+    """A person checked the gateway's log: these messages (named one by one) never went out.
+    They are queued again, needing checking or not; returns how many."""
+    if not keys:
+        raise ArrearsError(
+            "name the messages checked as not sent: arrears outbox retry KEY --confirm-not-sent"
+        )
+    with uow:
+        uow.creditors.lock(creditor)
+        count = uow.outbox.retry(creditor, at=now, keys=keys, confirmed_not_sent=True)
+        uow.commit()
+    return count
+
+
+@dataclass(frozen=True, slots=True)
+class Checked:
+    """What asking the gateway again found for one message that needs checking."""
+
+    key: str
+    sid: str | None
+    detail: str
+
+
+def check_again(
+    uow_factory: Callable[[], UnitOfWork],
+    settings: CommsSettings,
+    home: Path,
+    creditor: str,
+    *,
+    clock: Clock = system_clock,
+    by: str = "arrears outbox check",
+) -> list[Checked]:
+    """Ask the SMS gateway again for each of the creditor's messages that need checking (it may
+    have been down, or not listed the SMS yet); those found are recorded sent, the others stay
+    for a person."""
+    channels = settings.channels(home)
+    channels.close()  # only the gateway is used, and it holds no connection
+    gateway = channels.sms
+    with uow_factory() as uow:
+        waiting = [
+            uow.outbox.get(creditor, summary.key)
+            for summary in uow.outbox.list_messages(creditor, needs_checking=True, limit=None)
+        ]
+    results: list[Checked] = []
+    for stored in waiting:
+        since = hand_over_started(stored.provider_ref)
+        to = stored.message.recipients[0] if stored.message.recipients else ""
+        if gateway is None or since is None or stored.message.channel is not Channel.SMS:
+            results.append(Checked(stored.key, None, "no SMS gateway is configured to ask"))
+            continue
+        try:
+            sid = gateway.find_sent(to, stored.message.text, since=since)
+        except DeliveryError as error:
+            results.append(Checked(stored.key, None, f"the gateway could not say: {error.detail}"))
+            continue
+        if sid is None:
+            results.append(Checked(stored.key, None, f"the gateway lists no such SMS to {to}"))
+            continue
+        confirm_sent(uow_factory(), creditor, stored.key, at=clock(), by=by, sid=sid)
+        results.append(Checked(stored.key, sid, f"found at the gateway as {sid}: recorded sent"))
+    return results

@@ -38,13 +38,15 @@ The rules, in the order they apply to each debtor:
 
 The work is linear in documents plus history: documents are grouped by debtor once, history and
 holds are indexed in dictionaries once, and ladders are computed once per segment combination.
+Documents are read as plain `OpenItem` tuples with amounts in minor units (see
+`arrears.core.snapshot`): a cycle over a million invoices builds no object per document, and
+`Money` only for what leaves the planner.
 """
 
-from bisect import bisect_right
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import date, timedelta
-from decimal import Decimal
+from types import MappingProxyType
+from typing import Any
 
 from arrears.core.actions import (
     Action,
@@ -54,7 +56,6 @@ from arrears.core.actions import (
     Plan,
     Skip,
     SkipKind,
-    describe_age,
     episode_marker,
     idempotency_key,
 )
@@ -69,46 +70,29 @@ from arrears.core.holds import (
     holds_from_flags,
     service_is_on,
 )
-from arrears.core.ledger import Document
+from arrears.core.ladders import (
+    REASON_DOCUMENTS,
+    CatchUp,
+    DebtorView,
+    Due,
+    documents_phrase,
+    number_of,
+    reasons_of,
+)
 from arrears.core.money import Money
 from arrears.core.policy import Policy, Segment, Step, segments_of
-from arrears.core.snapshot import LedgerSnapshot, SnapshotError, net_balances, open_documents_by_debtor
+from arrears.core.snapshot import (
+    LedgerSnapshot,
+    OpenItem,
+    SnapshotError,
+    as_amounts,
+    minor_balances,
+)
 
 __all__ = ["LedgerSnapshot", "SnapshotError", "plan"]  # the snapshot types are the planner's input
 
-_REASON_DOCUMENTS = 5  # documents named in a reason before "and N more"
-
-
-@dataclass(frozen=True, slots=True)
-class _Ladder:
-    steps: tuple[Step, ...]
-    offsets: tuple[int, ...]
-    indices: tuple[int, ...]  # each step's position in the policy
-
-
-@dataclass(slots=True)
-class _Due:
-    position: int  # in the debtor's ladder
-    document: Document
-    days_past_due: int
-    progress: int  # policy index reached in this episode, -1 for none
-
-
-@dataclass(slots=True)
-class _DebtorView:
-    """What the rules need to know about one debtor today."""
-
-    code: str
-    invoices: list[Document]
-    segments: frozenset[Segment]
-    ladder: _Ladder
-    paid: date | None
-    paid_since_last_step: bool
-    progress: Mapping[str, tuple[int, date]]
-    holds: tuple[Hold, ...]  # on the whole debtor
-    document_holds: dict[str, tuple[Hold, ...]]
-    contacts: Sequence[date]  # in the rolling week
-    overdue_at: dict[int, Decimal] = field(default_factory=dict)
+_STANDARD_ONLY = frozenset({Segment.STANDARD})
+_NONE: Mapping[str, Any] = MappingProxyType({})
 
 
 def plan(
@@ -135,205 +119,140 @@ def plan(
     cycle = _Cycle(snapshot, policy, as_of, calendar or Calendar.for_creditor(snapshot.creditor))
     past = HistoryIndex.build(history, policy, as_of, snapshot.last_payments)
     book = HoldBook.active_on(holds, as_of)
-    invoices, credit_notes = open_documents_by_debtor(snapshot)
+    open_items = snapshot.open_by_debtor()
+    invoices, credit_notes = open_items.invoices, open_items.credit_notes
     debtors = {debtor.account_code: debtor for debtor in snapshot.debtors}
     actions: list[Action] = []
     skips: list[Skip] = []
+    needs_balances = policy.small_balance_below is not None
+    document_holds = bool(book.by_document or past.pending)
     for code in sorted(invoices):
         debtor = debtors.get(code)
         if debtor is None:
-            number = invoices[code][0].number
+            number = invoices[code][0][0]
             raise SnapshotError(f"document {number} belongs to debtor {code!r}, which is not in the snapshot")
         last_action = past.last_action.get(code)
         if last_action == as_of:
             continue  # one step a day: this debtor already had today's
         found = invoices[code]
         notes = credit_notes.get(code, ())
-        balances = net_balances(found, notes) if notes or policy.small_balance_below is not None else {}
+        balances = minor_balances(found, notes) if notes or needs_balances else {}
         if notes:
             found = _drop_covered(code, found, balances, skips)
-        segments = segments_of(debtor, balances, policy)
+        segments = segments_of(debtor, as_amounts(balances), policy)
         paid = snapshot.last_payments.get(code)
-        view = _DebtorView(
-            code=code,
-            invoices=found,
-            segments=segments,
-            ladder=cycle.ladder(segments),
-            paid=paid,
-            paid_since_last_step=paid is not None and last_action is not None and paid >= last_action,
-            progress=past.progress.get(code, {}),
-            holds=holds_from_flags(debtor) + book.for_debtor(code),
-            document_holds=_document_holds(found, book.for_documents(code), past.pending.get(code, {})),
-            contacts=past.contacts.get(code, ()),
+        view = DebtorView(  # positional: this runs once per debtor
+            code,
+            found,
+            segments,
+            cycle.ladder(segments),
+            paid,
+            paid is not None and last_action is not None and paid >= last_action,
+            past.progress.get(code, _NONE),
+            (holds_from_flags(debtor) if debtor.flags else ()) + book.for_debtor(code),
+            _document_holds(found, book.for_documents(code), past.pending.get(code, _NONE))
+            if document_holds
+            else {},
+            past.contacts.get(code, ()),
+            {},
         )
         cycle.plan_debtor(view, actions, skips)
     return Plan(creditor, as_of, policy.name, policy.version, tuple(actions), tuple(skips))
 
 
 def _document_holds(
-    invoices: list[Document], held: Mapping[str, tuple[Hold, ...]], pending: Mapping[str, Hold]
+    invoices: list[OpenItem], held: Mapping[str, tuple[Hold, ...]], pending: Mapping[str, Hold]
 ) -> dict[str, tuple[Hold, ...]]:
     if not held and not pending:
         return {}
     found: dict[str, tuple[Hold, ...]] = {}
-    for invoice in invoices:
-        holds = held.get(invoice.number, ())
-        if invoice.number in pending:
-            holds = (*holds, pending[invoice.number])
+    for number, *_ in invoices:
+        holds = held.get(number, ())
+        if number in pending:
+            holds = (*holds, pending[number])
         if holds:
-            found[invoice.number] = holds
+            found[number] = holds
     return found
 
 
 def _drop_covered(
-    code: str, invoices: list[Document], balances: Mapping[str, Decimal], skips: list[Skip]
-) -> list[Document]:
+    code: str, invoices: list[OpenItem], balances: Mapping[str, int], skips: list[Skip]
+) -> list[OpenItem]:
     """Rule 1: invoices in a currency where unapplied credit notes cover them are not chased."""
     covered = {currency for currency, balance in balances.items() if balance <= 0}
     if not covered:
         return invoices
     for currency in sorted(covered):
-        numbers = tuple(sorted(i.number for i in invoices if i.currency == currency))
+        numbers = tuple(sorted(number for number, _, in_currency, _ in invoices if in_currency == currency))
         if numbers:
-            credit = Money(-balances[currency], currency)
+            credit = Money.from_minor_units(-balances[currency], currency)
             text = (
                 f"unapplied credit notes cover the open invoices in {currency} "
                 f"(the debtor is {credit} in credit); {_list_numbers(numbers)} not chased"
             )
             skips.append(Skip(SkipKind.COVERED_BY_CREDIT, code, None, numbers, text))
-    return [invoice for invoice in invoices if invoice.currency not in covered]
+    return [invoice for invoice in invoices if invoice[2] not in covered]
 
 
-class _Cycle:
+class _Cycle(CatchUp):
     """One plan() call's shared state: built once, then asked about each debtor in turn."""
 
     def __init__(self, snapshot: LedgerSnapshot, policy: Policy, as_of: date, calendar: Calendar) -> None:
+        super().__init__(policy, as_of)
         self.creditor = snapshot.creditor.code
-        self.policy = policy
-        self.as_of = as_of
         self.calendar = calendar
-        self.last_payments = snapshot.last_payments
-        self.ladders: dict[frozenset[Segment], _Ladder] = {}
+        self.reason_tails: dict[tuple[frozenset[Segment], int, int, date | None], str] = {}
+        self.contacts_left_if_none = contacts_left((), as_of, calendar)
         self.not_business_day = ""
         if not calendar.is_business_day(as_of):
             following = calendar.next_business_day(as_of).isoformat()
             self.not_business_day = f"{calendar.why_not_business_day(as_of)}; next business day {following}"
 
-    def ladder(self, segments: frozenset[Segment]) -> _Ladder:
-        found = self.ladders.get(segments)
-        if found is None:
-            steps = self.policy.ladder_for(segments)
-            indices = []
-            for step in steps:
-                index = self.policy.index_of(step.name)
-                assert index is not None, "ladder_for gives the policy's own steps"
-                indices.append(index)
-            found = _Ladder(steps, tuple(step.offset_days for step in steps), tuple(indices))
-            self.ladders[segments] = found
-        return found
-
-    def plan_debtor(self, debtor: _DebtorView, actions: list[Action], skips: list[Skip]) -> None:
+    def plan_debtor(self, debtor: DebtorView, actions: list[Action], skips: list[Skip]) -> None:
         """Rules 3-9 of the module for one debtor: what is due, then what stops it."""
-        due = [found for invoice in debtor.invoices if (found := self.due_step(debtor, invoice)) is not None]
-        free = []
-        for item in due:
-            held = debtor.document_holds.get(item.document.number)
-            if held:
-                step = debtor.ladder.steps[item.position]
-                text = f"{_documents_phrase([item])}; step {step.name!r} would apply; {describe_holds(held)}"
-                numbers = (item.document.number,)
-                skips.append(Skip(SkipKind.HELD, debtor.code, step.name, numbers, text, _reasons(held)))
-            else:
-                free.append(item)
-        if not free:
-            return
-        best = max(item.position for item in free)
-        step = debtor.ladder.steps[best]
-        today = [item for item in free if item.position == best]
-        if step.group:
-            groups = [sorted(today, key=lambda item: item.document.number)]
+        if debtor.progress or debtor.document_holds:
+            best, today = self.due_today(debtor, skips)
         else:
-            groups = [
-                [item] for item in sorted(today, key=lambda item: (-item.days_past_due, item.document.number))
-            ]
+            best, today = self.due_today_afresh(debtor)
+        if not today:
+            return
+        step = debtor.ladder.steps[best]
+        if step.group:
+            groups = [sorted(today, key=number_of)] if len(today) > 1 else [today]
+        else:
+            groups = [[item] for item in sorted(today, key=_oldest_first)]
 
         blocked = self.blocked(debtor)
         if blocked is not None:
             kind, why, holds = blocked
             verb = "waits" if kind is SkipKind.NOT_A_BUSINESS_DAY else "would apply"
             for group in groups:
-                text = f"{_documents_phrase(group)}; step {step.name!r} {verb}; {why}"
+                text = f"{documents_phrase(group)}; step {step.name!r} {verb}; {why}"
                 skips.append(Skip(kind, debtor.code, step.name, _numbers(group), text, holds))
             return
-        left = None if step.needs_approval else contacts_left(debtor.contacts, self.as_of, self.calendar)
+        if step.needs_approval:
+            left = None
+        elif debtor.contacts:
+            left = contacts_left(debtor.contacts, self.as_of, self.calendar)
+        else:
+            left = self.contacts_left_if_none
         for group in groups:
             if left is not None:
                 if left <= 0:
-                    days = ", ".join(day.isoformat() for day in sorted(debtor.contacts))
+                    contacted = ", ".join(day.isoformat() for day in sorted(debtor.contacts))
                     text = (
-                        f"{_documents_phrase(group)}; step {step.name!r} waits: contact cap of "
-                        f"{self.calendar.max_contacts_per_7_days} in 7 days reached ({days})"
+                        f"{documents_phrase(group)}; step {step.name!r} waits: contact cap of "
+                        f"{self.calendar.max_contacts_per_7_days} in 7 days reached ({contacted})"
                     )
                     skips.append(Skip(SkipKind.CONTACT_CAP, debtor.code, step.name, _numbers(group), text))
                     continue
                 left -= 1
             actions.append(self.action(debtor, step, group, best))
 
-    def due_step(self, debtor: _DebtorView, invoice: Document) -> _Due | None:
-        """Catch-up (rule 4): the latest step that fits the invoice's age and conditions, if
-        the invoice has not reached it in this episode and it keeps its distance."""
-        days = (self.as_of - invoice.due_date).days
-        ladder = debtor.ladder
-        position = bisect_right(ladder.offsets, days) - 1
-        reached = debtor.progress.get(invoice.number)
-        reached_index = -1 if reached is None else reached[0]
-        while position >= 0 and ladder.indices[position] > reached_index:
-            step = ladder.steps[position]
-            if (
-                (step.only_if_no_payment_since_last_step and debtor.paid_since_last_step)
-                or (step.legal and (position == 0 or ladder.indices[position - 1] != reached_index))
-                or (step.min_overdue is not None and not self.meets_minimum(debtor, invoice, step))
-            ):
-                position -= 1
-                continue
-            wait = step.min_days_after_previous_step
-            if wait and reached is not None and (self.as_of - reached[1]).days < wait:
-                return None  # not yet: the step keeps its distance from the previous one
-            return _Due(position, invoice, days, reached_index)
-        return None
-
-    def meets_minimum(self, debtor: _DebtorView, invoice: Document, step: Step) -> bool:
-        """`min_overdue`: a per-document step compares the invoice's open amount; a grouped one
-        what the debtor owes at least `offset_days` past due on invoices not held (plus this
-        invoice, when it is held, to say which step its hold stops). No currency is converted:
-        an invoice in another currency does not meet a minimum."""
-        minimum = step.min_overdue
-        assert minimum is not None
-        if invoice.currency != minimum.currency:
-            return False
-        if not step.group:
-            return invoice.open_amount.amount >= minimum.amount
-        total = debtor.overdue_at.get(step.offset_days)
-        if total is None:
-            total = sum(
-                (
-                    other.open_amount.amount
-                    for other in debtor.invoices
-                    if other.currency == minimum.currency
-                    and (self.as_of - other.due_date).days >= step.offset_days
-                    and other.number not in debtor.document_holds
-                ),
-                Decimal(0),
-            )
-            debtor.overdue_at[step.offset_days] = total
-        if invoice.number in debtor.document_holds:
-            total += invoice.open_amount.amount
-        return total >= minimum.amount
-
-    def blocked(self, debtor: _DebtorView) -> tuple[SkipKind, str, tuple[HoldReason, ...]] | None:
+    def blocked(self, debtor: DebtorView) -> tuple[SkipKind, str, tuple[HoldReason, ...]] | None:
         """What stops every step for the debtor today: its holds, a payment pause, a day off."""
         if debtor.holds:
-            return SkipKind.HELD, describe_holds(debtor.holds), _reasons(debtor.holds)
+            return SkipKind.HELD, describe_holds(debtor.holds), reasons_of(debtor.holds)
         paid = debtor.paid
         pause = self.policy.pause_after_payment_days
         if paid is not None and (self.as_of - paid).days < pause:
@@ -344,73 +263,82 @@ class _Cycle:
             return SkipKind.NOT_A_BUSINESS_DAY, self.not_business_day, ()
         return None
 
-    def action(self, debtor: _DebtorView, step: Step, group: list[_Due], position: int) -> Action:
+    def action(self, debtor: DebtorView, step: Step, group: list[Due], position: int) -> Action:
         numbers = _numbers(group)
         episode = episode_marker(debtor.paid)
+        least = min(item[3] for item in group)
+        restarted = debtor.paid if debtor.paid_since_last_step else None
+        key = (debtor.segments, position, least, restarted)
+        tail = self.reason_tails.get(key)
+        if tail is None:
+            tail = self.reasons_tail(debtor, step, position, least, restarted)
+            self.reason_tails[key] = tail
+        return Action(  # creditor, debtor, step, channel, template, documents, amounts, planned_on,
+            # status, episode, idempotency_key, reason (positional: this runs once per action)
+            self.creditor,
+            debtor.code,
+            step.name,
+            step.channel,
+            step.template,
+            numbers,
+            _amounts(group),
+            self.as_of,
+            ActionStatus.AWAITING_APPROVAL if step.needs_approval else ActionStatus.PLANNED,
+            episode,
+            idempotency_key(self.creditor, debtor.code, step.name, episode, numbers),
+            documents_phrase(group) + tail,
+        )
+
+    def reasons_tail(
+        self, debtor: DebtorView, step: Step, position: int, least: int, restarted: date | None
+    ) -> str:
+        """An action's reason after its documents: the step, a restart, the steps caught up, the
+        segments, no hold, approval. The same for every debtor with the same ladder, step,
+        progress and restart day, so it is made once for them all."""
         ladder = debtor.ladder
-        least = min(item.progress for item in group)
         passed = [
             s.name
             for s, i in zip(ladder.steps[:position], ladder.indices[:position], strict=True)
             if i > least
         ]
-        parts = [f"{_documents_phrase(group)}; step {step.name!r} applies"]
-        if debtor.paid_since_last_step and debtor.paid is not None:
-            parts.append(f"the ladder restarted after the payment on {debtor.paid.isoformat()}")
+        parts = [f"step {step.name!r} applies"]
+        if restarted is not None:
+            parts.append(f"the ladder restarted after the payment on {restarted.isoformat()}")
         if passed:
             parts.append(f"catching up: {_list_names(passed)} not sent")
-        if debtor.segments != {Segment.STANDARD}:
+        if debtor.segments != _STANDARD_ONLY:
             parts.append("segment " + ", ".join(sorted(s.value.replace("_", " ") for s in debtor.segments)))
         parts.append("no hold")
         if step.needs_approval:
             parts.append("needs the creditor's approval")
-        return Action(
-            creditor=self.creditor,
-            debtor=debtor.code,
-            step=step.name,
-            channel=step.channel,
-            template=step.template,
-            documents=numbers,
-            amounts=_amounts(group),
-            planned_on=self.as_of,
-            status=ActionStatus.AWAITING_APPROVAL if step.needs_approval else ActionStatus.PLANNED,
-            episode=episode,
-            idempotency_key=idempotency_key(self.creditor, debtor.code, step.name, episode, numbers),
-            reason="; ".join(parts),
-        )
+        return "; " + "; ".join(parts)
 
 
-def _reasons(holds: tuple[Hold, ...]) -> tuple[HoldReason, ...]:
-    return tuple(hold.reason for hold in holds)
+def _oldest_first(item: Due) -> tuple[int, str]:
+    return -item[2], item[0]
 
 
-def _numbers(group: list[_Due]) -> tuple[str, ...]:
-    return tuple(sorted(item.document.number for item in group))
-
-
-def _amounts(group: list[_Due]) -> tuple[Money, ...]:
-    totals: dict[str, Decimal] = {}
-    for item in group:
-        currency = item.document.currency
-        totals[currency] = totals.get(currency, Decimal(0)) + item.document.open_amount.amount
-    return tuple(Money(totals[currency], currency) for currency in sorted(totals))
-
-
-def _documents_phrase(group: list[_Due]) -> str:
-    """'invoice INV-104 is 31 days past due' or 'invoices INV-1 (45 days past due), ...'."""
+def _numbers(group: list[Due]) -> tuple[str, ...]:
     if len(group) == 1:
-        item = group[0]
-        return f"invoice {item.document.number} is {describe_age(item.days_past_due)}"
-    named = [
-        f"{item.document.number} ({describe_age(item.days_past_due)})" for item in group[:_REASON_DOCUMENTS]
-    ]
-    more = len(group) - _REASON_DOCUMENTS
-    return "invoices " + ", ".join(named) + (f" and {more} more" if more > 0 else "")
+        return (group[0][0],)
+    return tuple(sorted(item[0] for item in group))
+
+
+def _amounts(group: list[Due]) -> tuple[Money, ...]:
+    """The open amounts the group chases, one per currency (summed exactly in minor units)."""
+    if len(group) == 1:
+        _, _, currency, open_minor = group[0][4]
+        return (Money.from_minor_units(open_minor, currency),)
+    totals: dict[str, int] = {}
+    for item in group:
+        _, _, currency, open_minor = item[4]
+        totals[currency] = totals.get(currency, 0) + open_minor
+    return tuple(Money.from_minor_units(totals[currency], currency) for currency in sorted(totals))
 
 
 def _list_numbers(numbers: tuple[str, ...]) -> str:
-    shown = ", ".join(numbers[:_REASON_DOCUMENTS])
-    more = len(numbers) - _REASON_DOCUMENTS
+    shown = ", ".join(numbers[:REASON_DOCUMENTS])
+    more = len(numbers) - REASON_DOCUMENTS
     label = "invoice" if len(numbers) == 1 else "invoices"
     return (
         f"{label} {shown}"

@@ -39,7 +39,7 @@ from arrears.core.holds import HoldReason
 from arrears.core.planner import plan
 from arrears.core.policy import Policy
 from arrears.policies import DEFAULT_UK, default_uk
-from arrears.services.deal_book import deal_holds
+from arrears.services.planning_inputs import planning_holds
 from arrears.store.unit_of_work import UnitOfWork
 
 CRASH_VARIABLE = "ARREARS_CYCLE_CRASH_AT"
@@ -209,8 +209,9 @@ def _plan(uow: UnitOfWork, creditor: str, as_of: date, *, dry_run: bool, by: str
         policy,
         as_of,
         history=uow.actions.history(creditor, as_of),
-        # holds people recorded, and those of deals (promises, plans, settlements, disputes)
-        holds=[*uow.holds.in_force(creditor, as_of), *deal_holds(uow, creditor, as_of)],
+        # holds people recorded, and those of deals (promises, plans, settlements, disputes): the
+        # same list explain and approvals read
+        holds=planning_holds(uow, creditor, as_of),
         calendar=Calendar.for_creditor(creditor_value),
         service_windows=windows or None,
     )

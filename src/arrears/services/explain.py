@@ -3,6 +3,9 @@
 The timeline, oldest first, up to the day asked about:
 - its documents (issued; when each open one fell due) and its payments;
 - holds on it (from, lifted, ended) and the creditor's service turned off or on;
+- its deals and the holds they put on the ladder: promises (taken, kept, broken), payment
+  plans (agreed, defaulted, completed), settlements (agreed, paid, lapsed) and disputes
+  (raised, decided), each judged from the cash as of the day asked about;
 - every action planned for it, with the planner's reason, and what became of it (approved or
   rejected and why, handed to the outbox, sent, failed, worked by a controller);
 - what the cycles skipped for it and why (compacted: from the first to the last day seen).
@@ -11,19 +14,26 @@ The timeline, oldest first, up to the day asked about:
 by running the planner, as a dry run for this debtor alone, on each following day up to
 `look_ahead_days` ahead: the first day with an action, with its reason; and for the first day
 looked at, the reasons nothing is planned if nothing is. It starts today if no cycle has run
-for the creditor today, else tomorrow.
+for the creditor today, else tomorrow. The planner is given the holds the cycle would give it
+(`arrears.services.planning_inputs`): the holds people recorded and those of the debtor's deals
+as they stand on the first day; the holds in force that day are listed ("held on ...").
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from arrears.core.actions import Action, Skip
 from arrears.core.calendar import Calendar
 from arrears.core.errors import ArrearsError, NotFoundError
+from arrears.core.holds import Hold
 from arrears.core.ledger import Creditor, Debtor, DocumentKind
 from arrears.core.money import Money
 from arrears.core.planner import plan
+from arrears.core.settlements import SettlementState
 from arrears.services.cycle import current_policy
+from arrears.services.deal_book import judge_plans, judge_promises, judge_settlements
+from arrears.services.planning_inputs import deal_holds_on
 from arrears.store.repositories import ActionState, StoredAction
 from arrears.store.unit_of_work import UnitOfWork
 
@@ -33,20 +43,22 @@ DEFAULT_LOOK_AHEAD_DAYS = 60
 @dataclass(frozen=True, slots=True)
 class TimelineEvent:
     on: date
-    kind: str  # document, payment, hold, service, action, skip
+    kind: str  # document, payment, hold, deal, service, action, skip
     text: str
 
 
 @dataclass(frozen=True, slots=True)
 class NextStep:
     """What the planner would do next: on `on`, these actions (none within the look-ahead:
-    `on` is None); `first_day_skips` say why nothing happens on the first day looked at."""
+    `on` is None); `first_day_skips` say why nothing happens on the first day looked at, and
+    `first_day_holds` what holds the debtor that day (people's holds and deals')."""
 
     first_day: date
     on: date | None
     actions: tuple[Action, ...]
     first_day_skips: tuple[Skip, ...]
     look_ahead_days: int
+    first_day_holds: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +86,7 @@ class Explanation:
 
     def _next_lines(self) -> list[str]:
         following = self.next
-        lines = []
+        lines = [f"held on {following.first_day.isoformat()} by {held}" for held in following.first_day_holds]
         if following.on is None:
             lines.append(
                 f"next: nothing in the {following.look_ahead_days} days from {following.first_day.isoformat()} "
@@ -174,6 +186,8 @@ def _events(uow: UnitOfWork, creditor: str, debtor: str, as_of: date) -> tuple[T
             add(stored.lifted_on, 3, "hold", f"hold {stored.id} ({hold.reason.label}) lifted{why}")
         elif hold.ends_on is not None:
             add(hold.ends_on + timedelta(days=1), 3, "hold", f"hold {stored.id} ({hold.reason.label}) ended")
+    for on, text in _deal_events(uow, creditor, debtor, as_of):
+        add(on, 3, "deal", text)
     for window in uow.service_windows.windows(creditor):
         if window.starts_on != date.min:
             add(window.starts_on, 4, "service", "the service was turned on")
@@ -195,6 +209,100 @@ def _events(uow: UnitOfWork, creditor: str, debtor: str, as_of: date) -> tuple[T
                 f"{kind}{step}, on {skip.days} cycle days up to {skip.last_on.isoformat()}; the latest: {skip.reason}",
             )
     return tuple(event for _, _, event in sorted(events, key=lambda item: (item[0], item[1])))
+
+
+def _scope(documents: Iterable[str]) -> str:
+    numbers = sorted(documents)
+    return f"on {', '.join(numbers)}" if numbers else "on the whole account"
+
+
+def _deal_events(uow: UnitOfWork, creditor: str, debtor: str, as_of: date) -> list[tuple[date | None, str]]:
+    """The debtor's deals and what became of them by `as_of`, judged from the cash as the cycle
+    judges them (`arrears.services.deal_book`), whatever the last review recorded."""
+    texts: list[tuple[date | None, str]] = []
+    promises = [p for p in uow.deals.promises(creditor, debtor=debtor) if p.state != "cancelled"]
+    for stored_promise, promise in judge_promises(uow, creditor, promises, as_of):
+        made = stored_promise.promise
+        label = f"promise {made.reference}"
+        by = f" by {made.taken_by}" if made.taken_by else ""
+        texts.append(
+            (
+                made.made_on,
+                f"{label} taken ({made.channel.value}{by}): {made.amount} by {made.promised_on.isoformat()} "
+                f"{_scope(made.documents)}; it holds the ladder until {made.deadline.isoformat()}",
+            )
+        )
+        texts.append((promise.kept_on, f"{label} kept: it no longer holds; the payment restarts the ladder"))
+        texts.append(
+            (
+                promise.broken_on,
+                f"{label} broken, {promise.short} short: it no longer holds; the ladder resumes",
+            )
+        )
+    plans = uow.deals.plans(creditor, debtor=debtor)
+    for stored_plan in plans:
+        agreed = stored_plan.plan
+        waits = " (awaits the creditor's approval)" if agreed.approved_by is None else ""
+        texts.append(
+            (
+                agreed.agreed_on,
+                f"payment plan {agreed.reference} agreed: {len(agreed.instalments)} {agreed.frequency.value} "
+                f"instalments from {agreed.instalments[0].due_on.isoformat()} {_scope(agreed.documents)}{waits}",
+            )
+        )
+        if stored_plan.state == "rejected":
+            texts.append((stored_plan.state_on, f"payment plan {agreed.reference} rejected by the creditor"))
+    for stored_plan, standing in judge_plans(
+        uow, creditor, [p for p in plans if p.state != "rejected"], as_of
+    ):
+        label = f"payment plan {stored_plan.plan.reference}"
+        texts.append((standing.defaulted_on, f"{label} defaulted: it no longer holds; the ladder resumes"))
+        texts.append((standing.completed_on, f"{label} completed"))
+    settlements = uow.deals.settlements(creditor, debtor=debtor)
+    for stored_settlement in settlements:
+        offer = stored_settlement.settlement
+        texts.append(
+            (
+                offer.agreed_on,
+                f"settlement {offer.reference} agreed: {offer.amount} in full and final settlement of "
+                f"{offer.balance} {_scope(offer.documents)} by {offer.pay_by.isoformat()}",
+            )
+        )
+        if stored_settlement.state == "rejected":
+            texts.append(
+                (stored_settlement.state_on, f"settlement {offer.reference} rejected by the creditor")
+            )
+    live = [s for s in settlements if s.state != "rejected"]
+    for stored_settlement, status in judge_settlements(uow, creditor, live, as_of):
+        offer = stored_settlement.settlement
+        texts.append((status.paid_on, f"settlement {offer.reference} paid"))
+        if status.state is SettlementState.LAPSED:
+            texts.append(
+                (
+                    offer.deadline + timedelta(days=1),
+                    f"settlement {offer.reference} lapsed: it no longer holds; the full balance is owed again",
+                )
+            )
+    for stored_dispute in uow.disputes.list(creditor, debtor=debtor):
+        dispute = stored_dispute.dispute
+        texts.append(
+            (
+                dispute.raised_on,
+                f"dispute {dispute.reference} raised on {dispute.document}: {dispute.reason.label}, "
+                f"{dispute.disputed} disputed; it holds {dispute.document} until it is decided",
+            )
+        )
+        decided = dispute.resolution
+        if decided is not None:
+            credit = f", {decided.credit} credited" if decided.credit.is_positive else ""
+            texts.append(
+                (
+                    decided.decided_on,
+                    f"dispute {dispute.reference} decided by {decided.decided_by}: {decided.outcome.label}{credit}; "
+                    "chasing resumes",
+                )
+            )
+    return texts
 
 
 def _action_texts(action: StoredAction) -> list[tuple[date, str]]:
@@ -226,9 +334,19 @@ def _next(uow: UnitOfWork, creditor: Creditor, debtor: str, as_of: date, look_ah
     policy = current_policy(uow, code, record_default=False, by="", at=datetime.now(UTC))
     snapshot = uow.collections.snapshot(code, first, debtor=debtor)
     history = uow.actions.history(code, first, debtor=debtor)
-    holds = [
-        hold for stored in uow.holds.list_all(code, debtor=debtor) if (hold := stored.effective()) is not None
+    # people's holds whenever they hold (the look-ahead passes their start), and the deals' holds
+    # as they stand on the first day: with no payment, each ends as its deal would
+    recorded = [
+        (stored.id, hold)
+        for stored in uow.holds.list_all(code, debtor=debtor)
+        if (hold := stored.effective()) is not None
     ]
+    deals = deal_holds_on(uow, code, first, debtor=debtor)
+    holds = [hold for _, hold in recorded] + [labelled.hold for labelled in deals]
+    held = tuple(
+        [f"hold {hold_id}: {_held(hold)}" for hold_id, hold in recorded if hold.is_active(first)]
+        + [labelled.describe() for labelled in deals]
+    )
     windows = uow.service_windows.windows(code) or None
     calendar = Calendar.for_creditor(creditor)
     first_skips: tuple[Skip, ...] = ()
@@ -240,5 +358,15 @@ def _next(uow: UnitOfWork, creditor: Creditor, debtor: str, as_of: date, look_ah
         if offset == 0:
             first_skips = result.skips
         if result.actions:
-            return NextStep(first, day, result.actions, first_skips, look_ahead_days)
-    return NextStep(first, None, (), first_skips, look_ahead_days)
+            return NextStep(first, day, result.actions, first_skips, look_ahead_days, held)
+    return NextStep(first, None, (), first_skips, look_ahead_days, held)
+
+
+def _held(hold: Hold) -> str:
+    """'dispute on INV-2 since 2026-03-10 (wrong goods)'."""
+    text = hold.reason.label + (f" {_scope(hold.documents)}" if hold.documents else "")
+    if hold.ends_on is not None:
+        text += f" until {hold.ends_on.isoformat()}"
+    elif hold.starts_on is not None:
+        text += f" since {hold.starts_on.isoformat()}"
+    return f"{text} ({hold.note})" if hold.note else text

@@ -1,8 +1,11 @@
 """SMS: GSM-7 and UCS-2 segments, opt-out words, the gateway's REST shape against a local
-gateway, and delivery receipts."""
+gateway, delivery receipts, and what an interrupted hand-over leaves: an uncertain error, and
+the SMS found again in the gateway's message list."""
+
+from datetime import UTC, datetime, timedelta
 
 import pytest
-from comms_builders import callback_receiver, free_port, sms_gateway
+from comms_builders import GatewayState, callback_receiver, free_port, sms_gateway
 
 from arrears.comms.channels import DeliveryError
 from arrears.comms.channels.sms import (
@@ -137,3 +140,54 @@ def test_callback_signatures_are_checked_with_the_auth_token() -> None:
     assert valid_signature(url, params, signature, "token")
     assert not valid_signature(url, {**params, "MessageStatus": "failed"}, signature, "token")
     assert not valid_signature(url, params, signature, "another token")
+
+
+# --- an interrupted hand-over: uncertain errors and finding the SMS at the gateway ----------------
+
+
+def _gateway(url: str, state: GatewayState, *, timeout: float = 5) -> SmsGateway:
+    return SmsGateway(SmsGatewaySettings(url, state.account_sid, state.auth_token, timeout_seconds=timeout))
+
+
+@pytest.mark.parametrize("mode", ["hang", "drop"])
+def test_a_gateway_that_takes_the_sms_and_does_not_answer_is_uncertain(mode: str) -> None:
+    with sms_gateway() as (url, state):
+        state.mode = mode
+        with pytest.raises(DeliveryError, match="may have taken the SMS") as raised:
+            _gateway(url, state, timeout=0.5).send("+447700900123", "AcmeWidgets", "hello")
+    assert raised.value.uncertain and not raised.value.permanent
+    assert len(state.requests) == 1
+
+
+def test_a_refused_connection_is_certain_not_sent() -> None:
+    gateway = SmsGateway(SmsGatewaySettings(f"http://127.0.0.1:{free_port()}", "AC1", "t", timeout_seconds=2))
+    with pytest.raises(DeliveryError) as raised:
+        gateway.send("+447700900123", "AcmeWidgets", "hello")
+    assert not raised.value.uncertain
+
+
+def test_find_sent_matches_number_body_and_time_through_the_pages() -> None:
+    handed_over = datetime(2026, 5, 5, 9, 0, tzinfo=UTC)
+    with sms_gateway() as (url, state):
+        state.page_size = 2
+        gateway = _gateway(url, state)
+        state.clock = lambda: handed_over - timedelta(days=1)
+        gateway.send("+447700900123", "AcmeWidgets", "Please pay INV-1")  # the day before: too early
+        state.clock = lambda: handed_over + timedelta(seconds=2)
+        wanted = gateway.send("+447700900123", "AcmeWidgets", "Please pay INV-1").provider_ref
+        for n in range(5):  # newer messages push it onto a later page
+            gateway.send("+447700900123", "AcmeWidgets", f"another message {n}")
+        gateway.send("+447700900456", "AcmeWidgets", "Please pay INV-1")  # another number
+        found = gateway.find_sent("+447700900123", "Please pay INV-1", since=handed_over)
+        missing = gateway.find_sent("+447700900123", "Please pay INV-2", since=handed_over)
+        queries = list(state.list_queries)
+    assert found == wanted and missing is None
+    assert queries[0] == {"To": "+447700900123", "DateSent>": "2026-05-05", "PageSize": "100"}
+    assert len(queries) > 2  # it followed next_page_uri
+
+
+def test_find_sent_raises_when_the_gateway_cannot_be_asked() -> None:
+    with sms_gateway() as (url, state):
+        state.list_mode = "down"
+        with pytest.raises(DeliveryError, match="503"):
+            _gateway(url, state).find_sent("+447700900123", "hello", since=datetime(2026, 5, 5, tzinfo=UTC))

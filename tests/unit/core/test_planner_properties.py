@@ -278,3 +278,31 @@ def test_payments_restart_the_ladder_without_repeating_an_action_in_an_episode(
     assert len({a.idempotency_key for a in actions}) == len(actions)
     assert_never_contacts_the_held(actions, ledger, holds, None, calendar)
     assert_one_step_a_day_within_the_cap(actions, calendar)
+
+
+@replay_settings
+@given(ledger=ledgers(), policy=any_policy, holds=holds(), windows=service_windows(), calendar=caps)
+def test_a_snapshot_read_as_plain_rows_plans_exactly_as_its_documents(
+    ledger: LedgerSnapshot,
+    policy: Policy,
+    holds: list[Hold],
+    windows: list[ServiceWindow] | None,
+    calendar: Calendar,
+) -> None:
+    rows = LedgerSnapshot(
+        ledger.creditor,
+        ledger.debtors,
+        last_payments=ledger.last_payments,
+        open_items=ledger.open_by_debtor(),
+    )
+    history: list[PastAction] = []
+    for offset in range(0, 120, 3):
+        day = START + timedelta(days=offset)
+        from_documents = plan(
+            ledger, policy, day, history=history, holds=holds, calendar=calendar, service_windows=windows
+        )
+        from_rows = plan(
+            rows, policy, day, history=history, holds=holds, calendar=calendar, service_windows=windows
+        )
+        assert from_rows == from_documents
+        history.extend(from_documents.as_history())

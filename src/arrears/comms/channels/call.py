@@ -1,11 +1,14 @@
 """Call tasks: the call channel puts a task in the controllers' worklist, with the call card
 (what to say, outbound and inbound) the template rendered.
 
+The call task is the one record of a call to make: the worklist (`arrears.services.worklist`)
+lists open call tasks in its priority order, and working one logs the call against it.
 Delivering a call message is writing its task, in the same transaction that marks the message
-sent, so a call task is created exactly once. Controllers then log what came of each call
-(`CallOutcome`), and log calls the debtor made to them (inbound) the same way; each log is an
-entry on the debtor's timeline. A promise taken on the phone carries its amount and date, for
-the service that records promises (and sends the promise confirmation).
+sent, and there is at most one task per message (a unique key), so a delivery repeated after a
+crash never makes a second task. Controllers then log what came of each call (`CallOutcome`),
+and log calls the debtor made to them (inbound) the same way; each log is an entry on the
+debtor's timeline. A promise taken on the phone carries its amount and date, for the service
+that records promises (and sends the promise confirmation).
 """
 
 from dataclasses import dataclass
@@ -41,7 +44,8 @@ class CallTaskStatus(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class CallTask:
-    """A call for a controller to make: `card` is the call card's text."""
+    """A call for a controller to make: `card` is the call card's text; `action_key` the
+    idempotency key of the collections action it came from (the message's), `step` its step."""
 
     id: int
     creditor: str
@@ -52,6 +56,8 @@ class CallTask:
     due_at: datetime
     status: CallTaskStatus
     card: str
+    action_key: str = ""
+    step: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,7 +5,9 @@ Delivering it writes the PDF to the day's print folder,
 
     <root>/<creditor>/<YYYY-MM-DD>/<idempotency key>.pdf
 
-(the same name on a retry, so a letter is never printed twice), and `build_print_batch`
+(the same name on a retry, so a letter is never printed twice; a letter delivered again after
+an interruption, possibly on a later day, is found in the folder it was first written to and
+not written again: `deliver(..., again=True)`), and `build_print_batch`
 combines that day's letters, in name order, into `<root>/<creditor>/<YYYY-MM-DD>/_print-batch-<creditor>-<YYYY-MM-DD>.pdf`
 for the print room, with a blank page after each letter of an odd number of pages when the
 batch is printed on both sides. Posting is outside Arrears: print, fold (the address sits in
@@ -39,10 +41,29 @@ class LetterPrinter:
     def folder(self, creditor: str, day: date) -> Path:
         return self.root / _safe(creditor) / day.isoformat()
 
-    def deliver(self, message: RenderedMessage, day: date) -> Delivered:
+    def printed(self, creditor: str, key: str) -> Path | None:
+        """The letter with idempotency key `key` if a delivery already wrote it, in any day's
+        folder (a retry after a crash may come on another day)."""
+        root = self.root / _safe(creditor)
+        found = sorted(root.glob(f"*/{_safe(key)}.pdf")) if root.is_dir() else []
+        return found[0] if found else None
+
+    @staticmethod
+    def day_of(path: Path) -> date:
+        """The print day of a letter written by `deliver` (its folder's name)."""
+        return date.fromisoformat(path.parent.name)
+
+    def deliver(self, message: RenderedMessage, day: date, *, again: bool = False) -> Delivered:
+        """Write the letter into `day`'s print folder. `again`: an earlier try may have written
+        it (the dispatcher was interrupted before recording it); then the letter already in a
+        print folder is the delivery, and nothing is written."""
         pdfs = [a for a in message.attachments if a.media_type == "application/pdf"]
         if not pdfs:
             raise DeliveryError(f"letter {message.idempotency_key} has no PDF to print", permanent=True)
+        if again:
+            earlier = self.printed(message.creditor, message.idempotency_key)
+            if earlier is not None:
+                return Delivered(str(earlier), f"already printed to {earlier} (not printed again)")
         folder = self.folder(message.creditor, day)
         path = folder / f"{_safe(message.idempotency_key)}.pdf"
         try:

@@ -4,9 +4,10 @@ With no SMTP server configured, `arrears send` writes each email into
 `<workspace>/outbox/maildir/new/` as an `.eml` file any mail client can open (and the Maildir as
 a whole can be opened by mutt, Thunderbird's import, or Python's `mailbox.Maildir`). A file is
 written to `tmp/` first and renamed into `new/`, as the Maildir format requires, so a reader
-never sees half a message. The file name comes from the idempotency key: delivering the same
-message again replaces the file with identical bytes, so a retry after a crash never makes a
-second message.
+never sees half a message. The file name comes from the creditor and the idempotency key (a key
+is unique per creditor only): delivering the same message again replaces the file with identical
+bytes, so a retry after a crash never makes a second message, and two creditors' messages with
+the same key are two files.
 """
 
 import os

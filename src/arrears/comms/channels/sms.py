@@ -17,6 +17,16 @@ segment carries the concatenation header); characters of the extension table (`â
 units in one message, 67 per segment; characters outside the Basic Multilingual Plane (emoji)
 take two units. A two-unit character is never split across segments.
 
+After an interrupted hand-over (the process died, or the connection dropped, between sending
+the request and reading the answer) the gateway may or may not have taken the SMS, and the API
+takes no idempotency key, so sending again could text the debtor twice. `find_sent` asks the
+gateway instead: `GET .../Messages.json?To=<number>&DateSent>=<day>` (Twilio's list filter,
+newest first, paged with `next_page_uri`) and looks for an SMS to that number with exactly the
+stored body, created no earlier than the hand-over (less `CLOCK_SKEW`). Twilio's Message
+resource carries no client reference and does not echo the StatusCallback URL, so the number,
+the body and the time are what can be matched. A gateway that cannot be asked raises
+`DeliveryError`; an SMS not (or not yet) listed gives None: neither proves it was never sent.
+
 Opt-out: a reply whose first word is STOP, STOPALL, UNSUBSCRIBE, CANCEL, END, QUIT, OPTOUT or
 REVOKE opts the number out (START, YES, UNSTOP opt it back in), as carriers and Twilio honour
 them; the outbox never sends an SMS to a number that opted out.
@@ -25,12 +35,15 @@ them; the outbox never sends an SMS to a number that opted out.
 import base64
 import hashlib
 import hmac
+import http.client
 import json
 import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
 from enum import StrEnum
 
 from arrears.comms.channels import Delivered, DeliveryError
@@ -121,6 +134,8 @@ class SmsGatewaySettings:
 # recipient unsubscribed (21610: replied STOP to this sender).
 PERMANENT_GATEWAY_CODES = frozenset({"21211", "21214", "21408", "21610", "21612", "21614"})
 OPTED_OUT_CODE = "21610"
+CLOCK_SKEW = timedelta(minutes=5)  # how far the gateway's clock may lag ours when matching
+MAX_PAGES = 20  # pages of 100 messages read when looking for one SMS; more and it cannot say
 
 
 class SmsGateway:
@@ -161,14 +176,86 @@ class SmsGateway:
             raise DeliveryError(
                 detail, permanent=permanent, bounce=code in PERMANENT_GATEWAY_CODES, code=code
             ) from None
-        except (urllib.error.URLError, TimeoutError, ConnectionError, OSError) as error:
-            reason = getattr(error, "reason", error)
-            raise DeliveryError(f"SMS gateway unreachable: {reason}") from None
+        except urllib.error.URLError as error:
+            # urllib wraps what fails while connecting and sending the request: not taken
+            raise DeliveryError(f"SMS gateway unreachable: {error.reason}") from None
+        except (TimeoutError, ConnectionError, http.client.HTTPException, OSError) as error:
+            # the request went out and no answer came back: the gateway may have taken it
+            raise DeliveryError(
+                f"SMS gateway did not answer after the request was sent ({error or type(error).__name__}); "
+                "it may have taken the SMS",
+                uncertain=True,
+            ) from None
         sid = payload.get("sid")
         if not isinstance(sid, str) or not sid:
-            raise DeliveryError("SMS gateway accepted the request but returned no message sid")
+            raise DeliveryError(
+                "SMS gateway accepted the request but returned no message sid", uncertain=True
+            )
         status = payload.get("status", "queued")
         return Delivered(sid, f"SMS {sid} {status}")
+
+    def find_sent(self, to: str, body: str, *, since: datetime) -> str | None:
+        """The sid of an SMS the gateway holds to `to` with exactly `body`, created at or after
+        `since` (less `CLOCK_SKEW`); None when it lists none. Raises `DeliveryError` when the
+        gateway cannot be asked or its list is too long to read (see the module docstring)."""
+        query = urllib.parse.urlencode(
+            {"To": to, "DateSent>": since.astimezone(UTC).date().isoformat(), "PageSize": "100"}
+        )
+        url: str | None = f"{self._url}?{query}"
+        earliest = since - CLOCK_SKEW
+        base = self.settings.base_url.rstrip("/")
+        for _ in range(MAX_PAGES):
+            assert url is not None
+            page = self._get(url)
+            messages = page.get("messages")
+            for item in messages if isinstance(messages, list) else []:
+                if not isinstance(item, dict) or item.get("to") != to or item.get("body") != body:
+                    continue
+                created = _gateway_time(item.get("date_created"))
+                sid = item.get("sid")
+                if created is not None and created >= earliest and isinstance(sid, str) and sid:
+                    return sid
+            next_page = page.get("next_page_uri")
+            if not isinstance(next_page, str) or not next_page:
+                return None
+            url = next_page if next_page.startswith("http") else base + next_page
+        raise DeliveryError(f"the gateway lists more than {MAX_PAGES} pages of SMS to {to}; check by hand")
+
+    def _get(self, url: str) -> dict[str, object]:
+        request = urllib.request.Request(
+            url, method="GET", headers={"Authorization": self._authorization, "Accept": "application/json"}
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=self.settings.timeout_seconds) as response:
+                return _json(response.read())
+        except urllib.error.HTTPError as error:
+            payload = _json(error.read())
+            raise DeliveryError(
+                f"SMS gateway answered {error.code} to the search: {payload.get('message') or error.reason}"
+            ) from None
+        except (
+            urllib.error.URLError,
+            TimeoutError,
+            ConnectionError,
+            http.client.HTTPException,
+            OSError,
+        ) as error:
+            reason = getattr(error, "reason", error)
+            raise DeliveryError(f"SMS gateway could not be asked: {reason}") from None
+
+
+def _gateway_time(value: object) -> datetime | None:
+    """Twilio's times are RFC 2822 ('Thu, 30 Jul 2015 20:12:31 +0000'); ISO 8601 is read too."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def _json(raw: bytes) -> dict[str, object]:

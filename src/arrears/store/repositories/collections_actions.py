@@ -28,8 +28,9 @@ from arrears.core.calendar import ROLLING_WEEK_DAYS
 from arrears.core.errors import ArrearsError, NotFoundError
 from arrears.core.money import Money
 from arrears.core.policy import Channel
-from arrears.store.repositories._common import INSERT_CHUNK, Repository, chunks
+from arrears.store.repositories._common import Repository, chunks
 from arrears.store.repositories.collections_policies import aware
+from arrears.store.repositories.collections_writes import action_rows, engine_date, insert_actions
 from arrears.store.tables import DebtorRecord
 from arrears.store.tables_collections import ActionRecord
 
@@ -138,79 +139,6 @@ class Recorded:
     already_recorded: tuple[str, ...]
 
 
-def amounts_json(amounts: Sequence[Money]) -> str:
-    """{"GBP": 123450}: open amounts per currency in minor units (one currency, most often)."""
-    if len(amounts) == 1:
-        money = amounts[0]
-        return f'{{"{money.currency}": {money.to_minor_units()}}}'
-    return json.dumps({money.currency: money.to_minor_units() for money in amounts}, sort_keys=True)
-
-
-def driver_executemany(session: Any, sql: str, rows: Sequence[Sequence[Any]]) -> None:
-    """Run `sql` (with `{p}` for each placeholder) for every row on the driver's own cursor:
-    the fastest way both engines take many rows. Dates must already be in the engine's form
-    (`engine_date`)."""
-    if not rows:
-        return
-    connection = session.connection()
-    marker = "?" if connection.dialect.name == "sqlite" else "%s"
-    driver = connection.connection.driver_connection
-    assert driver is not None
-    statement = sql.replace("{p}", marker)
-    cursor = driver.cursor()
-    try:
-        for chunk in chunks(rows, INSERT_CHUNK):
-            cursor.executemany(statement, chunk)
-    finally:
-        cursor.close()
-
-
-def engine_date(session: Any) -> Any:
-    """How a date goes to the driver: ISO text on SQLite (as SQLAlchemy's Date stores it), a
-    date object on PostgreSQL."""
-    if session.connection().dialect.name == "sqlite":
-        return date.isoformat
-    return lambda day: day
-
-
-_INSERT_ACTION = """
-INSERT INTO collection_actions (creditor_id, debtor_id, cycle_run_id, idempotency_key, step, channel,
-    template, documents, amounts, status, episode, reason, planned_on, effective_on, policy_version)
-VALUES ({p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}, {p})
-ON CONFLICT (creditor_id, idempotency_key) DO NOTHING
-"""
-
-_ACTION_COLUMNS = (
-    "creditor_id, debtor_id, cycle_run_id, idempotency_key, step, channel, template, documents, amounts, "
-    "status, episode, reason, planned_on, effective_on, policy_version"
-)
-_INCOMING_ACTIONS = """
-CREATE TEMPORARY TABLE IF NOT EXISTS incoming_actions (
-    creditor_id integer, debtor_id integer, cycle_run_id integer, idempotency_key varchar(64),
-    step varchar(200), channel varchar(10), template varchar(200), documents text, amounts text,
-    status varchar(20), episode varchar(32), reason text, planned_on date, effective_on date,
-    policy_version integer
-) ON COMMIT DELETE ROWS
-"""
-
-
-def _copy_actions(session: Any, rows: Sequence[Sequence[Any]]) -> None:
-    """PostgreSQL: COPY the rows into a temporary table, then insert them skipping keys that
-    exist; several times faster than one INSERT per row."""
-    driver = session.connection().connection.driver_connection
-    assert driver is not None
-    with driver.cursor() as cursor:
-        cursor.execute(_INCOMING_ACTIONS)
-        with cursor.copy(f"COPY incoming_actions ({_ACTION_COLUMNS}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-        cursor.execute(
-            f"INSERT INTO collection_actions ({_ACTION_COLUMNS}) SELECT {_ACTION_COLUMNS} FROM incoming_actions "
-            "ON CONFLICT (creditor_id, idempotency_key) DO NOTHING"
-        )
-        cursor.execute("DELETE FROM incoming_actions")
-
-
 _HISTORY_SQL = """
 WITH acts AS (
     SELECT a.debtor_id, a.step, a.documents, a.idempotency_key, a.episode,
@@ -245,37 +173,8 @@ class ActionRepository(Repository):
             return Recorded(0, ())
         creditor_id = self._creditor_id(creditor)
         debtor_ids = self._ids_of(creditor, creditor_id, {action.debtor for action in actions})
-        as_date = engine_date(self._session)
-        rows = [
-            (
-                creditor_id,
-                debtor_ids[action.debtor],
-                cycle_run,
-                action.idempotency_key,
-                action.step,
-                action.channel.value,
-                action.template,
-                json.dumps(action.documents),
-                amounts_json(action.amounts),
-                (ActionState.AWAITING_APPROVAL if action.needs_approval else ActionState.PLANNED).value,
-                action.episode,
-                action.reason,
-                as_date(action.planned_on),
-                as_date(action.planned_on),
-                policy_version,
-            )
-            for action in actions
-        ]
-        if self._session.connection().dialect.name == "postgresql":
-            _copy_actions(self._session, rows)
-        else:
-            driver_executemany(self._session, _INSERT_ACTION, rows)
-        inserted = self._session.scalar(
-            select(func.count()).where(
-                ActionRecord.creditor_id == creditor_id, ActionRecord.cycle_run_id == cycle_run
-            )
-        )
-        count = int(inserted or 0)
+        rows = action_rows(self._session, creditor_id, debtor_ids, cycle_run, actions, policy_version)
+        count = insert_actions(self._session, rows)
         if count == len(actions):
             return Recorded(count, ())
         mine = set(
@@ -496,6 +395,52 @@ class ActionRepository(Repository):
             or 0
         )
 
+    def calls_worked_between(self, creditor: str, start: datetime, end: datetime) -> int:
+        """How many times controllers worked a debtor in [start, end): the tasks of one debtor
+        worked together (one call) share their `worked_at` and count once; tasks the worklist
+        closed by itself (`skip_open_tasks`) do not count."""
+        creditor_id = self._creditor_id(creditor)
+        worked = (
+            select(ActionRecord.debtor_id, ActionRecord.worked_at)
+            .where(
+                ActionRecord.creditor_id == creditor_id,
+                ActionRecord.worked_at >= start,
+                ActionRecord.worked_at < end,
+                ActionRecord.status != ActionState.SKIPPED.value,
+            )
+            .distinct()
+            .subquery()
+        )
+        return int(self._session.scalar(select(func.count()).select_from(worked)) or 0)
+
+    def skip_open_tasks(
+        self, creditor: str, action_ids: Iterable[int], *, by: str, note: str, at: datetime
+    ) -> list[int]:
+        """Take tasks off the worklist without anyone working them (their documents were settled
+        since): each still open (a call planned or approved, or a failed action, not worked)
+        becomes `skipped`, with who closed it, when and why in its work fields. Returns those
+        that were still open, so a repeat, or another worker closing them first, changes
+        nothing."""
+        creditor_id = self._creditor_id(creditor)
+        closed: list[int] = []
+        for chunk in chunks(sorted(set(action_ids)), 900):
+            closed += self._session.scalars(
+                update(ActionRecord)
+                .where(
+                    ActionRecord.creditor_id == creditor_id,
+                    ActionRecord.id.in_(chunk),
+                    ActionRecord.worked_at.is_(None),
+                    or_(
+                        and_(ActionRecord.channel == Channel.CALL.value, ActionRecord.status.in_(_READY)),
+                        ActionRecord.status == ActionState.FAILED.value,
+                    ),
+                )
+                .values(status=ActionState.SKIPPED.value, worked_at=at, worked_by=by[:100], work_note=note)
+                .returning(ActionRecord.id)
+                .execution_options(synchronize_session=False)
+            )
+        return sorted(closed)
+
     def _move(
         self,
         creditor: str,
@@ -518,14 +463,19 @@ class ActionRepository(Repository):
         return self.get(creditor, action.id)
 
     def _ids_of(self, creditor: str, creditor_id: int, codes: set[str]) -> dict[str, int]:
-        if len(codes) > 4 * 900:  # one read of every debtor beats thousands of IN lists
-            found = dict(
-                self._session.execute(
-                    select(DebtorRecord.account_code, DebtorRecord.id).where(
-                        DebtorRecord.creditor_id == creditor_id
-                    )
-                ).all()
-            )
+        if len(codes) > 4 * 900:  # one read of every debtor (on the driver) beats many IN lists
+            connection = self._session.connection()
+            marker = "?" if connection.dialect.name == "sqlite" else "%s"
+            driver = connection.connection.driver_connection
+            assert driver is not None
+            cursor = driver.cursor()
+            try:
+                cursor.execute(
+                    f"SELECT account_code, id FROM debtors WHERE creditor_id = {marker}", [creditor_id]
+                )
+                found = dict(cursor.fetchall())
+            finally:
+                cursor.close()
         else:
             found = self._debtor_ids(creditor_id, codes)
         missing = codes.difference(found)

@@ -22,8 +22,8 @@ from arrears.core.actions import Skip, SkipKind
 from arrears.core.errors import NotFoundError
 from arrears.core.holds import HoldReason
 from arrears.store.repositories._common import Repository
-from arrears.store.repositories.collections_actions import driver_executemany, engine_date
 from arrears.store.repositories.collections_policies import aware
+from arrears.store.repositories.collections_writes import driver_executemany, engine_date
 from arrears.store.tables import DebtorRecord
 from arrears.store.tables_collections import CycleRunRecord, SkipRecord
 

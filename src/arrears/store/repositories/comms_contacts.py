@@ -1,12 +1,20 @@
 """SMS opt-outs and the call worklist: what debtors asked and what controllers did."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Table, delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from arrears.comms.channels.call import CallDirection, CallLog, CallOutcome, CallTask, CallTaskStatus
+from arrears.comms.channels.call import (
+    CallDirection,
+    CallError,
+    CallLog,
+    CallOutcome,
+    CallTask,
+    CallTaskStatus,
+)
 from arrears.comms.message import EventKind
 from arrears.core.errors import NotFoundError
 from arrears.core.money import Money
@@ -107,7 +115,26 @@ class CallRepository(Repository):
         return True
 
     def tasks(self, creditor: str, *, status: CallTaskStatus | None = CallTaskStatus.OPEN) -> list[CallTask]:
-        """The worklist: call tasks by due time (open ones by default)."""
+        """Call tasks by due time (open ones by default); the worklist orders them by priority."""
+        conditions = [] if status is None else [CallTaskRecord.status == status.value]
+        return self._tasks(creditor, conditions)
+
+    def get_task(self, creditor: str, task_id: int) -> CallTask:
+        found = self._tasks(creditor, [CallTaskRecord.id == task_id])
+        if not found:
+            raise NotFoundError(f"creditor {creditor} has no call task {task_id}")
+        return found[0]
+
+    def tasks_for_actions(self, creditor: str, action_keys: Iterable[str]) -> dict[str, CallTask]:
+        """The call task (open or done) made for each of these actions, by action key; an action
+        whose call message was not delivered yet has none."""
+        found: dict[str, CallTask] = {}
+        for chunk in chunks(sorted(set(action_keys)), IN_CHUNK):
+            for task in self._tasks(creditor, [MessageRecord.action_key.in_(chunk)]):
+                found.setdefault(task.action_key, task)
+        return found
+
+    def _tasks(self, creditor: str, conditions: list[Any]) -> list[CallTask]:
         creditor_id = self._creditor_id(creditor)
         statement = (
             select(
@@ -115,14 +142,14 @@ class CallRepository(Repository):
                 DebtorRecord.account_code,
                 MessageRecord.idempotency_key,
                 MessageRecord.body_text,
+                MessageRecord.action_key,
+                MessageRecord.step,
             )
             .join(DebtorRecord, DebtorRecord.id == CallTaskRecord.debtor_id)
             .join(MessageRecord, MessageRecord.id == CallTaskRecord.message_id)
-            .where(CallTaskRecord.creditor_id == creditor_id)
+            .where(CallTaskRecord.creditor_id == creditor_id, *conditions)
             .order_by(CallTaskRecord.due_at, CallTaskRecord.id)
         )
-        if status is not None:
-            statement = statement.where(CallTaskRecord.status == status.value)
         return [
             CallTask(
                 id=record.id,
@@ -134,8 +161,10 @@ class CallRepository(Repository):
                 due_at=record.due_at,
                 status=CallTaskStatus(record.status),
                 card=card,
+                action_key=action_key,
+                step=step,
             )
-            for record, debtor, key, card in self._session.execute(statement)
+            for record, debtor, key, card, action_key, step in self._session.execute(statement)
         ]
 
     def log(self, creditor: str, call: CallLog) -> int:
@@ -222,3 +251,97 @@ class CallRepository(Repository):
             )
             for record in records
         ]
+
+    def close_tasks(self, creditor: str, task_ids: Iterable[int]) -> list[int]:
+        """Close open call tasks without logging a call (the worklist closes a task whose
+        documents were settled since it was planned); returns those that were still open, so a
+        repeat, or another worker closing them first, changes nothing."""
+        creditor_id = self._creditor_id(creditor)
+        closed: list[int] = []
+        for chunk in chunks(sorted(set(task_ids)), IN_CHUNK):
+            closed += self._session.scalars(
+                update(CallTaskRecord)
+                .where(
+                    CallTaskRecord.creditor_id == creditor_id,
+                    CallTaskRecord.id.in_(chunk),
+                    CallTaskRecord.status == CallTaskStatus.OPEN.value,
+                )
+                .values(status=CallTaskStatus.DONE.value)
+                .returning(CallTaskRecord.id)
+                .execution_options(synchronize_session=False)
+            )
+        return sorted(closed)
+
+    def log_together(self, creditor: str, calls: Sequence[CallLog], *, timeline: str) -> list[int]:
+        """Log one call made for several call tasks of one debtor: one log per task (each
+        closes its task and carries the outcome), and one entry, `timeline`, on the debtor's
+        timeline, since the debtor was called once. Every call must be for the same debtor and
+        each task must be that debtor's; returns the logs' ids, in order."""
+        if not calls:
+            return []
+        debtors = {call.debtor for call in calls}
+        if len(debtors) != 1:
+            raise CallError(f"calls logged together must be for one debtor, not {', '.join(sorted(debtors))}")
+        creditor_id = self._creditor_id(creditor)
+        debtor = calls[0].debtor
+        debtor_id = self._debtor_id(creditor, creditor_id, debtor)
+        task_ids = sorted({call.task_id for call in calls if call.task_id is not None})
+        owners = {
+            task_id: owner
+            for task_id, owner in self._session.execute(
+                select(CallTaskRecord.id, CallTaskRecord.debtor_id).where(
+                    CallTaskRecord.creditor_id == creditor_id, CallTaskRecord.id.in_(task_ids)
+                )
+            )
+        }
+        for task_id in task_ids:
+            if task_id not in owners:
+                raise NotFoundError(f"creditor {creditor} has no call task {task_id}")
+            if owners[task_id] != debtor_id:
+                raise NotFoundError(f"call task {task_id} is not for debtor {debtor}")
+        if task_ids:
+            self._session.execute(
+                update(CallTaskRecord)
+                .where(CallTaskRecord.creditor_id == creditor_id, CallTaskRecord.id.in_(task_ids))
+                .values(status=CallTaskStatus.DONE.value)
+                .execution_options(synchronize_session=False)
+            )
+        ids = [
+            self._session.scalars(
+                insert(CALL_LOGS).returning(CallLogRecord.id),
+                [
+                    {
+                        "creditor_id": creditor_id,
+                        "debtor_id": debtor_id,
+                        "task_id": call.task_id,
+                        "direction": call.direction.value,
+                        "outcome": call.outcome.value,
+                        "note": call.note,
+                        "controller": call.controller,
+                        "logged_at": call.logged_at,
+                        "promised_on": call.promised_on,
+                        "promised_minor": (
+                            None if call.promised_amount is None else call.promised_amount.to_minor_units()
+                        ),
+                        "promised_currency": (
+                            None if call.promised_amount is None else call.promised_amount.currency
+                        ),
+                    }
+                ],
+            ).one()
+            for call in calls
+        ]
+        self._session.execute(
+            insert(EVENTS),
+            [
+                {
+                    "creditor_id": creditor_id,
+                    "debtor_id": debtor_id,
+                    "message_id": None,
+                    "occurred_at": calls[0].logged_at,
+                    "kind": EventKind.CALL_LOGGED.value,
+                    "detail": timeline,
+                }
+            ],
+        )
+        return ids
