@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml scripts/system-packages | $(BIN)/python
 install: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/arrears --home $(DEMO_HOME) demo
+	$(BIN)/arrears --home $(DEMO_HOME) demo $(DEMO_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

@@ -142,11 +142,13 @@ def postgres_schema_url(base_url: str, size: LedgerSize) -> str:
 
 
 def postgres_reset(url: str) -> None:
+    """Empty the collection tables, as a fresh copy of the SQLite ledger has them: TRUNCATE,
+    not DELETE, so that no dead rows of an earlier run are left for the next one to wade
+    through (the benchmark's own schema: the tables that refer to them are empty too)."""
     engine = make_engine(url)
     try:
         with engine.begin() as connection:
-            for table in COLLECTION_TABLES:
-                connection.execute(text(f"DELETE FROM {table}"))
+            connection.execute(text(f"TRUNCATE {', '.join(COLLECTION_TABLES)} CASCADE"))
     finally:
         engine.dispose()
 

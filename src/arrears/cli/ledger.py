@@ -25,7 +25,6 @@ from arrears.cli.app import (
     write_csv,
 )
 from arrears.core.ageing import AgeingBasis
-from arrears.services import demo as demo_service
 from arrears.services.ageing_report import CreditorAgeing, ageing_reports
 from arrears.services.ledger_metrics import CreditorMetrics, ledger_metrics
 from arrears.services.simulate_ledger import simulate_ledger, total_debtors
@@ -125,40 +124,6 @@ def metrics_command(
         codes = [creditor] if creditor else creditor_codes(opened)
         results = [ledger_metrics(opened.unit_of_work(), code, day, months=months) for code in codes]
     render_metrics(results, output)
-
-
-@app.command()
-@clear_errors
-def demo(
-    as_of: AsOf = None,
-    seed: Annotated[int, typer.Option(help="The random seed of the simulated ledger.")] = 7,
-) -> None:
-    """Make a fresh demo workspace, simulate two creditors' ledgers, print ageing and metrics."""
-    home = state.settings.home.resolve()
-    day = parse_date(as_of)
-    params = demo_service.demo_params(day, seed)
-    with progress_bar() as progress:
-        task = progress.add_task("simulating the ledger", total=total_debtors(params))
-        result = demo_service.run_demo(home, params, progress=lambda n: progress.advance(task, n))
-    # The heading only once the demo has run: a refusal to wipe the folder is then a single line.
-    console.rule("[bold]Arrears demo")
-    report = result.simulation
-    console.print(
-        f"Simulated {len(report.creditors)} creditors with {report.debtors} debtors, {report.invoices} invoices, "
-        f"{report.credit_notes} credit notes and {report.payments} payments up to {day.isoformat()}."
-    )
-    console.rule("Ageing by due date")
-    render_ageing(result.ageing, OutputFormat.TABLE, debtors=False)
-    console.rule("Metrics")
-    render_metrics(result.metrics, OutputFormat.TABLE)
-    console.rule()
-    # soft_wrap: a long path stays on one line, to be copied whole.
-    console.print(f"Workspace: {result.home}", soft_wrap=True)
-    console.print(f"Database:  {display_url(result.database_url)}", soft_wrap=True)
-    console.print(
-        f"Try: arrears --home {result.home} ageing --creditor {report.creditors[0]} --debtors --as-of {day}",
-        soft_wrap=True,
-    )
 
 
 # --- rendering --------------------------------------------------------------------------------

@@ -26,7 +26,7 @@ Deterministic: the same seed and ledger give the same month. Nothing here reads 
 
 import random
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -44,11 +44,13 @@ from arrears.services.ledger_metrics import CurrencyMetrics, ledger_metrics
 from arrears.services.matching import match_line, unmatched_queue
 from arrears.services.payment_plans import list_payment_plans, propose_payment_plan
 from arrears.services.promises import list_promises, record_promise
+from arrears.sim import LaterPayment
 from arrears.store.unit_of_work import UnitOfWork
 
 DEMO_CONTROLLER = "demo controller"
 KEEP_SHARE = Decimal("0.65")
 MATCH_BY_HAND_FROM = 60
+NATURAL_CITING_SHARE = 0.85  # unprompted payments that quote their invoice numbers
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +129,11 @@ class _Credit:
     debtor: str
     amount: Money
     remittance: str
+    invoices: tuple[str, ...] = ()  # set on what the debtor would have paid unprompted (`later_payments`)
+
+    @property
+    def natural(self) -> bool:
+        return bool(self.invoices)
 
 
 @dataclass(slots=True)
@@ -183,8 +190,7 @@ class DealsDemoReport:
             f" {self.plans_defaulted} defaulted",
             f"  bank statements imported: {len(self.statements)} camt.053 files",
             f"  DSO (standard, three months): {days(self.dso_before)} before, {days(self.dso_after)} after"
-            f"{change(self.dso_after)}; on the sales before the month: {days(self.dso_after_same_sales)}"
-            f"{change(self.dso_after_same_sales)}",
+            f"{change(self.dso_after)}",
             *([receivables] if receivables else []),
         ]
 
@@ -209,9 +215,16 @@ def simulate_deals_and_bank(
     seed: int = 7,
     account: str = "GB33BUKB20201555555555",
     on_day: Callable[[date], None] | None = None,
+    later_payments: Sequence[LaterPayment] = (),
 ) -> DealsDemoReport:
     """Simulate deals and bank payments for `creditor` day by day from `start` to `end` (see the
-    module docstring); `on_day(day)` runs at the end of each day (the demo runs its cycle there)."""
+    module docstring); `on_day(day)` runs at the end of each day (the demo runs its cycle there).
+
+    `later_payments` are what the ledger's simulator says debtors would pay unprompted in the
+    period (`SimulationParams.settled_until`): they arrive through the bank on their day, one
+    credit per debtor and day quoting the invoice numbers (most of the time), for what is still
+    open of those invoices that day (a deal may have paid them first). A debtor who would pay
+    within two weeks anyway is not picked for a deal."""
     if end < start:
         raise ArrearsError(
             f"the simulation ends on {end.isoformat()}, before it starts on {start.isoformat()}"
@@ -219,12 +232,15 @@ def simulate_deals_and_bank(
     rng = random.Random(f"deals-{seed}-{creditor}")
     with unit_of_work_factory() as uow:
         currency = uow.creditors.get(creditor).currency
-        names = {d.account_code: d.name for d in uow.debtors.list_all(creditor) if not d.do_not_contact}
+        debtors = uow.debtors.list_all(creditor)
+    names = {d.account_code: d.name for d in debtors if not d.do_not_contact}
+    payers = {d.account_code: d.name for d in debtors}
     report = DealsDemoReport(creditor, start, end, currency)
     before = _metrics(unit_of_work_factory, creditor, start - timedelta(days=1), currency)
     if before is not None:
         report.dso_before, report.receivables_before = before.dso, before.receivables
     scheduled: dict[date, list[_Credit]] = {}
+    _schedule_natural(scheduled, later_payments, creditor, currency, start, end, seed)
     busy: set[str] = set()
     balance = Money.zero(currency)
     day = start
@@ -236,7 +252,14 @@ def simulate_deals_and_bank(
 
         if _business_day(day):
             overdue = _overdue(unit_of_work_factory, creditor, currency, day, names)
-            free = [code for code in sorted(overdue) if code not in busy]
+            soon = {
+                credit.debtor
+                for when, credits in scheduled.items()
+                if when <= day + timedelta(days=14)
+                for credit in credits
+                if credit.natural
+            }
+            free = [code for code in sorted(overdue) if code not in busy and code not in soon]
             rng.shuffle(free)
             for debtor in free[: rng.randint(1, 3)]:
                 _promise(
@@ -272,13 +295,14 @@ def simulate_deals_and_bank(
                 )
                 busy.add(debtor)
             credits = [c for d in sorted(scheduled) if d <= day for c in scheduled.pop(d)]
+            credits = _still_owed(unit_of_work_factory, creditor, credits)
             if credits:
                 path = folder / "bank" / f"camt053-{creditor}-{day.isoformat()}.xml"
                 lines = [
                     CamtLine(
                         day,
                         credit.amount,
-                        names[credit.debtor],
+                        payers[credit.debtor],
                         _payer_account(f"{seed}-{creditor}", credit.debtor),
                         credit.remittance,
                         f"{creditor}-{day.isoformat()}-{n}",
@@ -315,6 +339,53 @@ def simulate_deals_and_bank(
             # the receivables left after the month, over the sales before it: what collections alone did
             report.dso_after_same_sales = dso_standard(after.receivables, before.credit_sales, before.days)
     return report
+
+
+def _schedule_natural(
+    scheduled: dict[date, list[_Credit]],
+    later_payments: Sequence[LaterPayment],
+    creditor: str,
+    currency: str,
+    start: date,
+    end: date,
+    seed: int,
+) -> None:
+    rng = random.Random(f"natural-{seed}-{creditor}")
+    grouped: dict[tuple[date, str], list[LaterPayment]] = {}
+    for payment in later_payments:
+        if (
+            payment.creditor == creditor
+            and payment.amount.currency == currency
+            and start <= payment.paid_on <= end
+        ):
+            grouped.setdefault((payment.paid_on, payment.debtor), []).append(payment)
+    for (paid_on, debtor), paid in sorted(grouped.items()):
+        numbers = " ".join(sorted(payment.invoice for payment in paid))
+        text = f"PAYMENT {numbers}" if rng.random() < NATURAL_CITING_SHARE else "PAYMENT"
+        amount = Money.total((payment.amount for payment in paid), currency)
+        invoices = tuple(sorted(payment.invoice for payment in paid))
+        scheduled.setdefault(paid_on, []).append(_Credit(paid_on, debtor, amount, text, invoices))
+
+
+def _still_owed(
+    unit_of_work_factory: Callable[[], UnitOfWork], creditor: str, credits: list[_Credit]
+) -> list[_Credit]:
+    """The day's credits, an unprompted one cut to what is still open of its invoices (a deal
+    or a chased payment may have paid them since the simulator planned it), or dropped."""
+    kept = []
+    with unit_of_work_factory() as uow:
+        for credit in credits:
+            if not credit.natural:
+                kept.append(credit)
+                continue
+            still_open = Money.total(
+                (uow.documents.get(creditor, number).open_amount for number in credit.invoices),
+                credit.amount.currency,
+            )
+            amount = min(credit.amount, still_open)
+            if amount.is_positive:
+                kept.append(replace(credit, amount=amount))
+    return kept
 
 
 def _overdue(

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field, replace
 
 from arrears.core.ledger import Document, DocumentStatus
 from arrears.core.money import Money
-from arrears.sim import SimulationParams, creditor_plans, iter_ledger
+from arrears.sim import LaterPayment, SimulationParams, creditor_plans, iter_ledger
 from arrears.store.errors import DuplicateError
 from arrears.store.unit_of_work import SqlUnitOfWork
 
@@ -21,6 +21,8 @@ class SimulationReport:
     payments: int = 0
     allocations: int = 0
     open_minor: dict[str, int] = field(default_factory=dict)
+    # with `settled_until`: what debtors would pay after it (not written; the demo replays them)
+    later_payments: list[LaterPayment] = field(default_factory=list)
 
     def open_amounts(self) -> dict[str, Money]:
         return {
@@ -73,6 +75,7 @@ def simulate_ledger(
         report.debtors += len(chunk.debtors)
         report.payments += len(chunk.payments)
         report.allocations += len(chunk.allocations)
+        report.later_payments.extend(chunk.later_payments)
         for document in chunk.documents:
             if document.is_invoice:
                 report.invoices += 1

@@ -9,7 +9,14 @@ See docs/simulator.md for the model and where its figures come from.
 """
 
 from arrears.sim.behaviour import PROFILES, BehaviourProfile, BehaviourType, sample_days_late
-from arrears.sim.generator import LedgerChunk, SimulatedLedger, iter_ledger, iter_row_chunks, simulate
+from arrears.sim.generator import (
+    LaterPayment,
+    LedgerChunk,
+    SimulatedLedger,
+    iter_ledger,
+    iter_row_chunks,
+    simulate,
+)
 from arrears.sim.params import SimulationError, SimulationParams, creditor_plans
 from arrears.sim.rows import (
     ALLOCATION_COLUMNS,
@@ -31,6 +38,7 @@ __all__ = [
     "BehaviourProfile",
     "BehaviourType",
     "DocumentRow",
+    "LaterPayment",
     "LedgerChunk",
     "PaymentRow",
     "RowChunk",

@@ -41,6 +41,7 @@ from arrears.sim.params import CreditorPlan, SimulationParams, apportion
 DocumentRow = tuple[str, str, str, str, date, date, str, int, int, str]
 PaymentRow = tuple[str, str, str, date, str, int, int]
 AllocationRow = tuple[str, str, date, str, int, str | None, str | None]
+LaterPaymentRow = tuple[str, str, date, str, int]
 
 DOCUMENT_COLUMNS = (
     "creditor", "debtor", "kind", "number", "issue_date", "due_date",
@@ -99,6 +100,8 @@ class RowChunk:
     documents: list[DocumentRow] = field(default_factory=list)
     payments: list[PaymentRow] = field(default_factory=list)
     allocations: list[AllocationRow] = field(default_factory=list)
+    # payments debtors would make after `settled_until` (debtor, invoice, day, currency, minor units)
+    later_payments: list[LaterPaymentRow] = field(default_factory=list)
 
 
 def day_weights(start: date, days: int) -> list[float]:
@@ -139,6 +142,7 @@ class CreditorSimulator:
         self.plan = plan
         self.creditor = plan.creditor.code
         self.as_of = params.as_of.toordinal()
+        self.settled_until = (params.settled_until or params.as_of).toordinal()
         self.start = self.as_of - params.history_days + 1
         # date objects for every day a row can carry (issue .. latest due date), made once
         self._dates = [date.fromordinal(o) for o in range(self.start, self.as_of + 61)]
@@ -273,15 +277,20 @@ class CreditorSimulator:
         run: tuple[int, int],
         payments: dict[int, list[tuple[str, int]]],
     ) -> None:
-        """One invoice: its settlement events up to `as_of`, and the rows they leave."""
+        """One invoice: its settlement events up to `settled_until`, and the rows they leave."""
         events = self._settlement_events(rng, issue, due, amount, terms, profile, run)
-        open_amount = amount
+        open_amount = amount  # what the ledger shows: settlements up to `settled_until`
+        full_open = amount  # what it would show with every settlement up to `as_of`
         credit_notes: list[DocumentRow] = []
         for day, kind, value in sorted(events):
             if day > self.as_of:
                 break
+            late = day > self.settled_until  # `_payments` hands late payments back as later payments
             if kind in (_CREDIT_APPLIED, _CREDIT_ON_ACCOUNT):
-                applied = min(value, open_amount) if kind == _CREDIT_APPLIED else 0
+                applied = min(value, full_open) if kind == _CREDIT_APPLIED else 0
+                full_open -= applied
+                if late:
+                    continue
                 self._credit_note_number += 1
                 note = f"CRN-{self._credit_note_number:06d}"
                 when = self._dates[day - self.start]
@@ -304,10 +313,12 @@ class CreditorSimulator:
                 if applied:
                     chunk.allocations.append((self.creditor, number, when, currency, applied, None, note))
                     open_amount -= applied
-            elif open_amount > 0:
-                paid = open_amount if kind == _PAY_REST else max(1, open_amount * value // 1000)
+            elif full_open > 0:
+                paid = full_open if kind == _PAY_REST else max(1, full_open * value // 1000)
                 payments.setdefault(day, []).append((number, paid))
-                open_amount -= paid
+                full_open -= paid
+                if not late:
+                    open_amount -= paid
         status = _STATUS[2 if open_amount == 0 else (1 if open_amount < amount else 0)]
         dates = self._dates
         chunk.documents.append(
@@ -396,6 +407,12 @@ class CreditorSimulator:
             self._payment_number += 1
             reference = f"RCT-{self._payment_number:07d}"
             when = self._dates[day - self.start]
+            if day > self.settled_until:
+                # the same draws as a full run, so the ledger up to `settled_until` is identical
+                chunk.later_payments.extend(
+                    (debtor, number, when, currency, paid) for number, paid in settled
+                )
+                continue
             chunk.payments.append(
                 (self.creditor, reference, debtor, when, currency, total + unallocated, unallocated)
             )

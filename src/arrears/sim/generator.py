@@ -32,6 +32,18 @@ _STATUSES = {status.value: status for status in DocumentStatus}
 
 
 @dataclass(frozen=True, slots=True)
+class LaterPayment:
+    """A payment a debtor would make after the simulation's `settled_until`: not in the ledger;
+    the demo brings it in through the bank, on its day."""
+
+    creditor: str
+    debtor: str
+    invoice: str
+    paid_on: date
+    amount: Money
+
+
+@dataclass(frozen=True, slots=True)
 class LedgerChunk:
     """Some debtors of one creditor with all their documents, payments and allocations.
 
@@ -47,6 +59,7 @@ class LedgerChunk:
     documents: tuple[Document, ...]
     payments: tuple[Payment, ...]
     allocations: tuple[Allocation, ...]
+    later_payments: tuple[LaterPayment, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +144,10 @@ def _to_values(rows: RowChunk) -> LedgerChunk:
         documents=tuple(_document(row, zero) for row in rows.documents),
         payments=tuple(_payment(row, zero) for row in rows.payments),
         allocations=tuple(_allocation(row) for row in rows.allocations),
+        later_payments=tuple(
+            LaterPayment(rows.creditor.code, debtor, number, paid_on, Money.from_minor_units(minor, currency))
+            for debtor, number, paid_on, currency, minor in rows.later_payments
+        ),
     )
 
 

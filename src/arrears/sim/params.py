@@ -24,6 +24,9 @@ class SimulationParams:
     clients, many small ones) unless `creditor_sizes` gives each creditor's (debtors,
     invoices) explicitly. Credit notes come on top of `invoices`. History runs over the
     `history_days` days up to and including `as_of`; nothing after `as_of` exists.
+    `settled_until` (at most `as_of`) stops the settlements (payments and credit notes) there:
+    invoices keep being issued up to `as_of`, but nothing is paid after `settled_until`, so that
+    the demo can replay the days after it with its own payments.
     """
 
     creditors: int = 3
@@ -36,6 +39,7 @@ class SimulationParams:
     behaviour_shares: Mapping[BehaviourType, float] | None = None  # None: the calibrated mix
     creditor_sizes: Sequence[tuple[int, int]] | None = None  # explicit (debtors, invoices) each
     chunk_debtors: int = 500  # debtors per streamed chunk
+    settled_until: date | None = None  # None: settlements run up to as_of
 
     def __post_init__(self) -> None:
         if self.creditor_sizes is not None:
@@ -60,6 +64,10 @@ class SimulationParams:
             )
         if not 0 <= self.foreign_currency_share <= 1:
             raise SimulationError("foreign_currency_share is a share between 0 and 1")
+        if self.settled_until is not None and self.settled_until > self.as_of:
+            raise SimulationError(
+                f"settled_until ({self.settled_until.isoformat()}) is after as_of ({self.as_of.isoformat()})"
+            )
         if self.chunk_debtors < 1:
             raise SimulationError("chunk_debtors must be at least 1")
         if self.behaviour_shares is not None:

@@ -5,7 +5,7 @@ import random
 import statistics
 from collections import Counter, defaultdict
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -193,6 +193,42 @@ def test_nothing_happens_after_as_of(small_ledger: SimulatedLedger) -> None:
     # invoices falling due after as_of exist, and most of them are still open
     not_yet_due = [d for d in small_ledger.invoices if d.due_date > as_of]
     assert not_yet_due and sum(d.is_open for d in not_yet_due) > len(not_yet_due) / 2
+
+
+def test_settled_until_stops_payments_there_and_hands_back_the_later_ones(
+    small_ledger: SimulatedLedger,
+) -> None:
+    """The demo's ledger: sales up to as_of, nothing paid after settled_until; what would have
+    been paid after it comes back as later payments, exactly what a full run allocated."""
+    cut = SMALL.as_of - timedelta(days=30)
+    chunks = list(iter_ledger(replace(SMALL, settled_until=cut)))
+    documents = [d for chunk in chunks for d in chunk.documents]
+    later = [p for chunk in chunks for p in chunk.later_payments]
+
+    assert [d.number for d in documents if d.is_invoice] == [d.number for d in small_ledger.invoices]
+    assert max(p.received_on for chunk in chunks for p in chunk.payments) <= cut
+    assert later and all(cut < p.paid_on <= SMALL.as_of for p in later)
+    # every later payment is one the full simulation made, to the penny (credit notes aside)
+    # (invoice numbers are per creditor)
+    paid_late: Counter[tuple[str, str]] = Counter()
+    for allocation in small_ledger.allocations:
+        if allocation.allocated_on > cut and allocation.payment is not None:
+            paid_late[(allocation.creditor, allocation.document)] += allocation.amount.to_minor_units()
+    by_invoice: Counter[tuple[str, str]] = Counter()
+    for payment in later:
+        by_invoice[(payment.creditor, payment.invoice)] += payment.amount.to_minor_units()
+    assert by_invoice == paid_late
+    # the ledger itself stops at the cut: what is paid later is still open in it
+    open_now = {(d.creditor, d.number): d.open_amount.to_minor_units() for d in documents if d.is_invoice}
+    assert all(open_now[key] >= minor for key, minor in by_invoice.items())
+    # and up to the cut it is the same ledger as a full run's
+    full_payments = [p for p in small_ledger.payments if p.received_on <= cut]
+    assert [p for chunk in chunks for p in chunk.payments] == full_payments
+
+
+def test_settled_until_after_as_of_is_refused() -> None:
+    with pytest.raises(SimulationError, match="settled_until"):
+        replace(SMALL, settled_until=SMALL.as_of + timedelta(days=1))
 
 
 def test_amounts_are_whole_minor_units(small_ledger: SimulatedLedger) -> None:
