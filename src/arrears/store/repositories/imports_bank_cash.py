@@ -16,11 +16,10 @@ from collections.abc import Sequence
 from datetime import date
 from typing import NamedTuple
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import func, select
 
-from arrears.core.errors import InvalidAllocationError, NotFoundError
-from arrears.store.repositories._common import ALLOCATIONS, IN_CHUNK, PAYMENTS, Repository, chunks
-from arrears.store.repositories.payments_links import BANK_PREFIX
+from arrears.store.repositories._common import Repository
+from arrears.store.repositories.payments_links import BANK_PREFIX, release_allocations
 from arrears.store.tables import AllocationRecord, DebtorRecord, DocumentRecord, PaymentRecord
 from arrears.store.tables_intake import ImportChangeRecord
 
@@ -116,36 +115,5 @@ class ImportBankCash(Repository):
         wanted: dict[int, int] = {}
         for allocation_id, minor in parts:
             wanted[allocation_id] = wanted.get(allocation_id, 0) + minor
-        rows = {
-            row.id: row
-            for chunk in chunks(sorted(wanted), IN_CHUNK)
-            for row in self._session.execute(
-                select(ALLOCATIONS.c.id, ALLOCATIONS.c.payment_id, ALLOCATIONS.c.amount_minor).where(
-                    ALLOCATIONS.c.creditor_id == creditor_id, ALLOCATIONS.c.id.in_(chunk)
-                )
-            )
-        }
-        back_to_payments: dict[int, int] = {}
-        for allocation_id, minor in wanted.items():
-            row = rows.get(allocation_id)
-            if row is None or row.payment_id is None:
-                raise NotFoundError(f"creditor {creditor} has no cash allocation {allocation_id}")
-            if not 0 < minor <= row.amount_minor:
-                raise InvalidAllocationError(
-                    f"allocation {allocation_id} is {row.amount_minor} minor units; cannot release {minor}"
-                )
-            where = (ALLOCATIONS.c.creditor_id == creditor_id, ALLOCATIONS.c.id == allocation_id)
-            if minor == row.amount_minor:
-                self._session.execute(delete(ALLOCATIONS).where(*where))
-            else:
-                self._session.execute(
-                    update(ALLOCATIONS).where(*where).values(amount_minor=ALLOCATIONS.c.amount_minor - minor)
-                )
-            back_to_payments[row.payment_id] = back_to_payments.get(row.payment_id, 0) + minor
-        for payment_id, minor in back_to_payments.items():
-            self._session.execute(
-                update(PAYMENTS)
-                .where(PAYMENTS.c.creditor_id == creditor_id, PAYMENTS.c.id == payment_id)
-                .values(unallocated_minor=PAYMENTS.c.unallocated_minor + minor)
-            )
-        return sum(back_to_payments.values())
+        release_allocations(self._session, creditor_id, creditor, wanted)
+        return sum(wanted.values())

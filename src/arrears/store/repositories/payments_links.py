@@ -11,11 +11,12 @@ says which line brought the cash. When the package deletes a linked payment, the
 stays, back under its `BANK-...` reference and unallocated (`unlink_from_source`).
 """
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
 
 from arrears.core.errors import InvalidAllocationError, NotFoundError
 from arrears.core.money import Money
@@ -102,45 +103,7 @@ class PaymentLinks(Repository):
         wanted = dict(parts)
         if not wanted:
             return 0
-        rows = {
-            row.id: row
-            for chunk in chunks(sorted(wanted), IN_CHUNK)
-            for row in self._session.execute(
-                select(
-                    ALLOCATIONS.c.id,
-                    ALLOCATIONS.c.payment_id,
-                    ALLOCATIONS.c.document_id,
-                    ALLOCATIONS.c.amount_minor,
-                ).where(ALLOCATIONS.c.creditor_id == creditor_id, ALLOCATIONS.c.id.in_(chunk))
-            )
-        }
-        released = 0
-        back_to_documents: dict[int, int] = {}
-        back_to_payments: dict[int, int] = {}
-        for allocation_id, minor in wanted.items():
-            row = rows.get(allocation_id)
-            if row is None or row.payment_id is None:
-                raise NotFoundError(f"creditor {creditor} has no cash allocation {allocation_id}")
-            if not 0 < minor <= row.amount_minor:
-                raise InvalidAllocationError(
-                    f"allocation {allocation_id} is {row.amount_minor} minor units; cannot release {minor}"
-                )
-            where = (ALLOCATIONS.c.creditor_id == creditor_id, ALLOCATIONS.c.id == allocation_id)
-            if minor == row.amount_minor:
-                self._session.execute(delete(ALLOCATIONS).where(*where))
-            else:
-                self._session.execute(
-                    update(ALLOCATIONS).where(*where).values(amount_minor=ALLOCATIONS.c.amount_minor - minor)
-                )
-            back_to_documents[row.document_id] = back_to_documents.get(row.document_id, 0) + minor
-            back_to_payments[row.payment_id] = back_to_payments.get(row.payment_id, 0) + minor
-            released += minor
-        for payment_id, minor in back_to_payments.items():
-            self._session.execute(
-                update(PAYMENTS)
-                .where(PAYMENTS.c.creditor_id == creditor_id, PAYMENTS.c.id == payment_id)
-                .values(unallocated_minor=PAYMENTS.c.unallocated_minor + minor)
-            )
+        back_to_documents = release_allocations(self._session, creditor_id, creditor, wanted)
         for document_id, minor in back_to_documents.items():
             current = self._session.execute(
                 select(DOCUMENTS.c.open_minor, DOCUMENTS.c.amount_minor, DOCUMENTS.c.status).where(
@@ -158,7 +121,7 @@ class PaymentLinks(Repository):
                 .where(DOCUMENTS.c.creditor_id == creditor_id, DOCUMENTS.c.id == document_id)
                 .values(open_minor=opened, status=status)
             )
-        return released
+        return sum(wanted.values())
 
     def link_to_source(self, creditor: str, reference: str, source_reference: str) -> int:
         """The bank payment `reference` is the package's payment `source_reference`: it takes that
@@ -322,3 +285,49 @@ class PaymentLinks(Repository):
                 PaymentRecord.creditor_id == creditor_id, PaymentRecord.reference == reference
             )
         )
+
+
+def release_allocations(
+    session: Session, creditor_id: int, creditor: str, wanted: Mapping[int, int]
+) -> dict[int, int]:
+    """Shrink or delete the cash allocations `wanted` (allocation id -> minor units) and put the
+    cash back on their payments (unallocated); returns the minor units released per document,
+    for the caller to reopen (or not: an import sets open amounts from its file)."""
+    rows = {
+        row.id: row
+        for chunk in chunks(sorted(wanted), IN_CHUNK)
+        for row in session.execute(
+            select(
+                ALLOCATIONS.c.id,
+                ALLOCATIONS.c.payment_id,
+                ALLOCATIONS.c.document_id,
+                ALLOCATIONS.c.amount_minor,
+            ).where(ALLOCATIONS.c.creditor_id == creditor_id, ALLOCATIONS.c.id.in_(chunk))
+        )
+    }
+    back_to_documents: dict[int, int] = {}
+    back_to_payments: dict[int, int] = {}
+    for allocation_id, minor in wanted.items():
+        row = rows.get(allocation_id)
+        if row is None or row.payment_id is None:
+            raise NotFoundError(f"creditor {creditor} has no cash allocation {allocation_id}")
+        if not 0 < minor <= row.amount_minor:
+            raise InvalidAllocationError(
+                f"allocation {allocation_id} is {row.amount_minor} minor units; cannot release {minor}"
+            )
+        where = (ALLOCATIONS.c.creditor_id == creditor_id, ALLOCATIONS.c.id == allocation_id)
+        if minor == row.amount_minor:
+            session.execute(delete(ALLOCATIONS).where(*where))
+        else:
+            session.execute(
+                update(ALLOCATIONS).where(*where).values(amount_minor=ALLOCATIONS.c.amount_minor - minor)
+            )
+        back_to_documents[row.document_id] = back_to_documents.get(row.document_id, 0) + minor
+        back_to_payments[row.payment_id] = back_to_payments.get(row.payment_id, 0) + minor
+    for payment_id, minor in back_to_payments.items():
+        session.execute(
+            update(PAYMENTS)
+            .where(PAYMENTS.c.creditor_id == creditor_id, PAYMENTS.c.id == payment_id)
+            .values(unallocated_minor=PAYMENTS.c.unallocated_minor + minor)
+        )
+    return back_to_documents
